@@ -1,0 +1,85 @@
+"""``veille tag``: JSON lines in on stdin, one tagged JSON line out per input line."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import orjson
+import typer
+
+from pipeline.cli import app
+from pipeline.tagging import TagInput, get_tagger
+
+
+def _parse_line(line: str) -> tuple[dict, TagInput]:
+    data = orjson.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ValueError("missing or non-string 'text'")
+    created = data.get("created_at")
+    created_at = datetime.fromisoformat(created.replace("Z", "+00:00")) if isinstance(created, str) else None
+    return data, TagInput(
+        text=text,
+        lang=data.get("lang") if isinstance(data.get("lang"), str) else None,
+        platform=data.get("platform") if isinstance(data.get("platform"), str) else None,
+        created_at=created_at,
+    )
+
+
+def tags_as_dict(tags) -> dict:
+    out = {
+        "lang": tags.lang,
+        "sentiment": tags.sentiment,
+        "sentiment_score": tags.sentiment_score,
+        "categories": tags.categories,
+        "scores": tags.scores,
+        "action": tags.action,
+        "priority": tags.priority,
+        "reply_by": tags.reply_by.isoformat() if tags.reply_by else None,
+    }
+    return out
+
+
+@app.command("tag")
+def tag_command(batch_size: int = typer.Option(512, help="lines tagged together")) -> None:
+    """Tag JSON lines from stdin ({"id"?, "text", "lang"?, "platform"?}); write one JSON line per input.
+
+    A line that cannot be read gives {"id": …, "error": "…"} so output lines stay aligned with input lines.
+    """
+    tagger = get_tagger()
+    out = sys.stdout.buffer
+    pending: list[tuple[int, dict, TagInput]] = []
+    results: dict[int, dict] = {}
+
+    def flush() -> None:
+        tagged = tagger.tag_batch([item for _, _, item in pending])
+        for (n, data, _), tags in zip(pending, tagged, strict=True):
+            results[n] = {"id": data.get("id"), **tags_as_dict(tags)}
+        pending.clear()
+
+    def emit_ready(upto: int) -> None:
+        for n in sorted(k for k in results if k < upto):
+            out.write(orjson.dumps(results.pop(n)) + b"\n")
+
+    n = 0
+    for n, line in enumerate(sys.stdin):
+        line = line.strip()
+        if not line:
+            results[n] = {"id": None, "error": "empty line"}
+            continue
+        try:
+            data, item = _parse_line(line)
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            results[n] = {"id": None, "error": f"line {n + 1}: {exc}"}
+            continue
+        pending.append((n, data, item))
+        if len(pending) >= batch_size:
+            flush()
+            emit_ready(n + 1)
+    if pending:
+        flush()
+    emit_ready(n + 1)
+    out.flush()
