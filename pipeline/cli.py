@@ -24,6 +24,8 @@ app.add_typer(topics_app, name="topics")
 
 def setup_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("kafka", "aiokafka", "elastic_transport", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def load_commands() -> None:
@@ -36,8 +38,30 @@ def load_commands() -> None:
 def main() -> None:
     setup_logging()
     load_commands()
-    app()
+    try:
+        app()
+    except Exception as exc:
+        message = unreachable_service_message(exc)
+        if message is None:
+            raise
+        typer.secho(f"error: {message}", fg="red", err=True)
+        raise SystemExit(1) from None
 
 
-if __name__ == "__main__":
-    main()
+def unreachable_service_message(exc: BaseException) -> str | None:
+    """A one-line explanation when a command fails because Kafka or Elasticsearch cannot be reached."""
+    from elastic_transport import ConnectionError as ESConnectionError
+    from kafka.errors import NoBrokersAvailable
+    from kafka.errors import KafkaConnectionError
+
+    from pipeline.settings import get_settings
+
+    settings = get_settings()
+    if isinstance(exc, ESConnectionError):
+        return (f"cannot reach Elasticsearch at {settings.elasticsearch_url}: start the embedded stack "
+                f"(veille stack up) or set VEILLE_ELASTICSEARCH_URL")
+    if isinstance(exc, (NoBrokersAvailable, KafkaConnectionError)) or type(exc).__name__ == "KafkaConnectionError":
+        return (f"cannot reach Kafka at {settings.kafka_brokers}: start the embedded stack (veille stack up) "
+                f"or set VEILLE_KAFKA_BROKERS")
+    return None
+

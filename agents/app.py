@@ -1,0 +1,51 @@
+"""The Faust application and the topics its agents read and write (names from topics.yaml)."""
+
+from __future__ import annotations
+
+import ssl
+
+import faust
+
+from pipeline import topics as t
+from pipeline.settings import get_settings
+
+settings = get_settings()
+
+
+def _broker_credentials():
+    if settings.kafka_sasl_mechanism:
+        password = settings.kafka_password.get_secret_value() if settings.kafka_password else ""
+        context = ssl.create_default_context(cafile=str(settings.kafka_ca_file)) if settings.kafka_ca_file else None
+        return faust.SASLCredentials(
+            username=settings.kafka_username, password=password, mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=context if settings.kafka_security_protocol.endswith("SSL") else None,
+        )
+    if settings.kafka_security_protocol == "SSL":
+        return ssl.create_default_context(cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None)
+    return None
+
+
+app = faust.App(
+    settings.app_id,
+    broker=[f"kafka://{b}" for b in settings.kafka_bootstrap],
+    broker_credentials=_broker_credentials(),
+    key_serializer="raw",
+    value_serializer="raw",
+    store="memory://",
+    web_enabled=False,
+    topic_replication_factor=1,
+    producer_linger_ms=5,
+    stream_wait_empty=False,
+    consumer_auto_offset_reset="earliest",
+)
+
+_specs = {spec.name: spec for spec in t.load_topics(settings.topics_file)}
+
+
+def topic(name: str) -> faust.TopicT:
+    return app.topic(settings.topic(name), partitions=_specs[name].partitions, key_type=bytes, value_type=bytes)
+
+
+raw_mentions_topic = topic(t.RAW)
+enriched_mentions_topic = topic(t.ENRICHED)
+dead_letter_topic = topic(t.DEADLETTER)

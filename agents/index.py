@@ -1,0 +1,60 @@
+"""Index agent: enriched mentions → Elasticsearch, in bulk, idempotently (document id = mention id)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import orjson
+
+from agents.app import app, dead_letter_topic, enriched_mentions_topic, settings
+from pipeline.processing import dead_letter
+from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
+
+log = logging.getLogger(__name__)
+
+
+@app.agent(enriched_mentions_topic)
+async def index_mentions(stream):
+    sink = ElasticsearchMentionSink(make_client(settings), settings)
+    await _until_done("Elasticsearch setup", sink.setup)
+    async for events in stream.take_events(settings.index_batch_size, within=settings.index_batch_within):
+        documents, origin = [], {}
+        for event in events:
+            message = event.message
+            try:
+                document = orjson.loads(message.value)
+                if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+                    raise ValueError("enriched record has no string id")
+            except ValueError as exc:
+                letter = dead_letter(f"unreadable enriched record: {exc}", "index", topic=message.topic,
+                                     partition=message.partition, offset=message.offset, raw=message.value)
+                await dead_letter_topic.send(value=orjson.dumps(letter))
+                continue
+            origin[document["id"]] = message
+            documents.append(document_for(document))
+        if not documents:
+            continue
+        outcome = await _until_done(f"indexing {len(documents)} mentions", lambda: sink.write(documents))
+        for document, reason in outcome.dead:
+            message = origin.get(document.get("id"))
+            log.error("mention %s at %s[%s]@%s not indexed: %s", document.get("id"), getattr(message, "topic", "?"),
+                      getattr(message, "partition", "?"), getattr(message, "offset", "?"), reason)
+            letter = dead_letter(reason, "index", topic=message.topic if message else settings.topic("mentions.enriched"),
+                                 partition=getattr(message, "partition", None), offset=getattr(message, "offset", None),
+                                 raw=message.value if message else orjson.dumps(document), mention_id=document.get("id"))
+            await dead_letter_topic.send(key=document["id"].encode(), value=orjson.dumps(letter))
+
+
+async def _until_done(what: str, operation):
+    """Retry a transient failure (Elasticsearch down, overloaded) with backoff; never drop the batch."""
+    delay = 0.5
+    while True:
+        try:
+            return await operation()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)

@@ -1,0 +1,1 @@
+"""Connectors: they fetch or receive mentions and hand them to a :class:`RecordSink` (Kafka in production)."""

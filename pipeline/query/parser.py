@@ -1,0 +1,320 @@
+"""Parse the query language into :mod:`pipeline.query.ast` nodes, with errors that point at the culprit.
+
+Syntax, loosest binding first::
+
+    a OR b            either
+    a AND b, a b      both (juxtaposed terms are ANDed)
+    NOT a, -a         exclude
+    a NEAR/3 b        within 3 words of each other, either order (terms, phrases or wildcards)
+    (…)  "a phrase"  livr*  retar?  field:value  field:"a value"  field:*  followers:>1000
+    created:2026-11-01  created:>=2026-11-01  likes:10..100  created:>now-24h
+
+Operators are upper case; a lower-case ``and``/``or``/``not`` is an ordinary word.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from pipeline.query.ast import (
+    And,
+    FieldMatch,
+    FieldRange,
+    Near,
+    Node,
+    Not,
+    Operand,
+    Or,
+    Phrase,
+    RangeBound,
+    Term,
+    Wildcard,
+)
+from pipeline.query.fields import FIELDS, FieldSpec, known_field_names
+
+# Keywords must stand alone: "ORANGE", "NOTE" and "ANDROID" are words. FIELD outranks TERM so that
+# "lang:fr" is a field, while "3:0" (not starting with a letter) stays a word.
+GRAMMAR = r"""
+start: or_expr
+
+?or_expr: and_expr (_OR and_expr)+   -> or_
+        | and_expr
+?and_expr: unary (_AND? unary)+      -> and_
+         | unary
+?unary: _NOT unary                   -> not_
+      | _MINUS unary                 -> not_
+      | near
+?near: operand NEAR operand          -> near
+     | atom
+?atom: "(" or_expr ")"
+     | operand
+     | FIELD (VALUE | PHRASE)        -> field
+?operand: TERM                       -> term
+        | PHRASE                     -> phrase
+
+_OR.2: /OR(?![^\s()"])/
+_AND.2: /AND(?![^\s()"])/
+_NOT.2: /NOT(?![^\s()"])/
+NEAR.2: /NEAR(\/\d+)?(?![^\s()"])/
+FIELD.3: /[A-Za-z_][A-Za-z0-9_.]*:/
+_MINUS: /-(?=[^\s])/
+PHRASE: /"(?:[^"\\]|\\.)*"/
+TERM: /[^\s()"\-][^\s()"]*/
+VALUE: /[^\s()"]+/
+
+%ignore /\s+/
+"""
+
+_PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False)
+
+_FRIENDLY_TOKENS = {
+    "_OR": "OR",
+    "_AND": "AND",
+    "_NOT": "NOT",
+    "_MINUS": "'-'",
+    "NEAR": "NEAR/n",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "TERM": "a word",
+    "PHRASE": 'a "phrase"',
+    "FIELD": "field:",
+    "VALUE": "a value",
+    "$END": "the end of the query",
+}
+
+_DATE_MATH = re.compile(r"now(?:[+-]\d+[yMwdhHms])*(?:/[yMwdhHms])?$")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)([kKmM]?)$")
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}$")
+_WILDCARD_CHARS = re.compile(r"[*?]")
+_OPERATOR_WORD = re.compile(r"(?:OR|AND|NOT|NEAR(?:/\d+)?)$")
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be parsed or names something unknown.
+
+    ``position`` is the 0-based offset of the culprit in ``query``; ``str()`` shows the query with a caret.
+    """
+
+    def __init__(self, message: str, query: str, position: int):
+        self.message = message
+        self.query = query
+        self.position = max(0, min(position, len(query)))
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        line_start = self.query.rfind("\n", 0, self.position) + 1
+        line_end = self.query.find("\n", self.position)
+        line = self.query[line_start : line_end if line_end != -1 else len(self.query)]
+        column = self.position - line_start
+        # Tabs would shift the caret; every other character is one column wide.
+        shown = line.replace("\t", " ")
+        return f"{self.message} (at position {self.position})\n  {shown}\n  {' ' * column}^"
+
+
+class _SemanticError(Exception):
+    def __init__(self, message: str, position: int):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def parse_query(query: str) -> Node:
+    """Parse ``query`` into an AST; raise :class:`QuerySyntaxError` with the position of the first problem."""
+    if not query.strip():
+        raise QuerySyntaxError("the query is empty", query, 0)
+    try:
+        tree = _PARSER.parse(query)
+    except UnexpectedInput as exc:
+        message, position = _describe_parse_error(query, exc)
+        raise QuerySyntaxError(message, query, position) from None
+    try:
+        return _ToAst().transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, _SemanticError):
+            raise QuerySyntaxError(exc.orig_exc.message, query, exc.orig_exc.position) from None
+        raise
+
+
+@v_args(inline=True)
+class _ToAst(Transformer):
+    def start(self, node: Node) -> Node:
+        return node
+
+    def or_(self, *children: Node) -> Node:
+        flat: list[Node] = []
+        for child in children:
+            flat.extend(child.children if isinstance(child, Or) else (child,))
+        return Or(tuple(flat))
+
+    def and_(self, *children: Node) -> Node:
+        flat: list[Node] = []
+        for child in children:
+            flat.extend(child.children if isinstance(child, And) else (child,))
+        return And(tuple(flat))
+
+    def not_(self, child: Node) -> Node:
+        return child.child if isinstance(child, Not) else Not(child)
+
+    def term(self, token: Token) -> Operand:
+        text = str(token)
+        if _OPERATOR_WORD.match(text):
+            # The contextual lexer reads an operator as a word where no operator may stand ("OR a").
+            raise _SemanticError(
+                f"{text} needs a word, phrase or field:value on each side (quote it, \"{text}\", to search the word)",
+                token.start_pos,
+            )
+        if _WILDCARD_CHARS.search(text):
+            return Wildcard(text, token.start_pos)
+        return Term(text, token.start_pos)
+
+    def phrase(self, token: Token) -> Phrase:
+        value = _unquote(str(token))
+        if not value.strip():
+            raise _SemanticError('an empty "" phrase matches nothing', token.start_pos)
+        return Phrase(value, token.start_pos)
+
+    def near(self, left: Operand, op: Token, right: Operand) -> Near:
+        _, _, distance = str(op).partition("/")
+        if not distance:
+            raise _SemanticError("NEAR needs a distance in words, e.g. NEAR/3", op.start_pos)
+        return Near(left, right, int(distance), op.start_pos)
+
+    def field(self, name_token: Token, value_token: Token) -> Node:
+        name = str(name_token)[:-1]
+        spec = FIELDS.get(name.lower())
+        if spec is None:
+            raise _SemanticError(f"unknown field '{name}'; known fields: {known_field_names()}", name_token.start_pos)
+        quoted = value_token.type == "PHRASE"
+        raw = _unquote(str(value_token)) if quoted else str(value_token)
+        return _field_node(name.lower(), spec, raw, quoted, name_token.start_pos, value_token.start_pos)
+
+
+def _unquote(quoted: str) -> str:
+    return re.sub(r"\\(.)", r"\1", quoted[1:-1])
+
+
+def _field_node(name: str, spec: FieldSpec, raw: str, quoted: bool, position: int, value_position: int) -> Node:
+    if spec.kind in ("number", "date"):
+        if raw == "*" and not quoted:
+            return FieldMatch(name, raw, "exists", quoted, position)
+        return _range_node(name, spec, raw, position, value_position)
+    if not raw:
+        raise _SemanticError(f"'{name}:' needs a value", value_position)
+    if not quoted and raw == "*":
+        return FieldMatch(name, raw, "exists", quoted, position)
+    if not quoted and _WILDCARD_CHARS.search(raw):
+        return FieldMatch(name, raw, "wildcard", quoted, position)
+    if spec.allowed_values and raw.lower() not in spec.allowed_values:
+        allowed = ", ".join(spec.allowed_values)
+        raise _SemanticError(f"'{raw}' is not a known {name}; expected one of: {allowed}", value_position)
+    return FieldMatch(name, raw, "exact", quoted, position)
+
+
+def _range_node(name: str, spec: FieldSpec, raw: str, position: int, value_position: int) -> FieldRange:
+    def bound(text: str, inclusive: bool, offset: int) -> RangeBound:
+        return RangeBound(_range_value(name, spec, text, value_position + offset), inclusive)
+
+    for operator, inclusive in ((">=", True), ("<=", True), (">", False), ("<", False)):
+        if raw.startswith(operator):
+            value = bound(raw[len(operator) :], inclusive, len(operator))
+            lower_side = operator.startswith(">")
+            return FieldRange(name, value if lower_side else None, None if lower_side else value, position)
+    if ".." in raw:
+        low, _, high = raw.partition("..")
+        if not low and not high:
+            raise _SemanticError(f"'{name}:..' needs at least one bound", value_position)
+        lower = bound(low, True, 0) if low else None
+        upper = bound(high, True, len(low) + 2) if high else None
+        return FieldRange(name, lower, upper, position)
+    exact = bound(raw, True, 0)
+    return FieldRange(name, exact, exact, position)
+
+
+def _range_value(name: str, spec: FieldSpec, text: str, position: int) -> int | float | str:
+    if spec.kind == "number":
+        match = _NUMBER.match(text)
+        if not match:
+            raise _SemanticError(f"'{name}' takes a number (e.g. {name}:>1000 or {name}:10..100), not '{text}'", position)
+        suffix = match.group(1).lower()
+        number_text = text[: len(text) - len(suffix)] if suffix else text
+        value = float(number_text) * {"": 1, "k": 1_000, "m": 1_000_000}[suffix]
+        return int(value) if value.is_integer() else value
+    if _DATE_MATH.match(text):
+        return text
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise _SemanticError(
+            f"'{name}' takes a date like 2026-11-01, 2026-11-01T08:30:00Z or now-24h, not '{text}'", position
+        ) from None
+    return text
+
+
+def is_date_only(value: object) -> bool:
+    return isinstance(value, str) and bool(_DATE_ONLY.match(value))
+
+
+def _describe_parse_error(query: str, exc: UnexpectedInput) -> tuple[str, int]:
+    if isinstance(exc, UnexpectedCharacters):
+        position = exc.pos_in_stream
+        char = query[position]
+        if char == '"':
+            return 'this quote is never closed; add a closing "', position
+        if char == "-":
+            return "'-' must be followed directly by the word to exclude, e.g. -remboursement", position
+        return f"unexpected character {char!r}", position
+    if isinstance(exc, UnexpectedEOF):
+        return "the query ends too early", len(query)
+    assert isinstance(exc, UnexpectedToken)
+    token = exc.token
+    expected = {name for name in exc.expected}
+    at_end = token.type == "$END"
+    if expected <= {"VALUE", "PHRASE"}:
+        return "expected a value right after the field, e.g. lang:fr", len(query) if at_end else token.start_pos
+    if at_end:
+        unclosed = _unclosed_paren(query)
+        if unclosed is not None and "RPAR" in expected:
+            return "this '(' is never closed", unclosed
+        return "the query ends too early: a word, phrase or field:value must follow", len(query)
+    position = token.start_pos
+    if token.type == "RPAR":
+        if _unclosed_paren(query[:position]) is None:
+            return "this ')' has no matching '('", position
+        return "expected a word, phrase or field:value before ')'", position
+    if token.type in ("_OR", "_AND"):
+        operator = str(token)
+        return f"{operator} needs a word, phrase or field:value on each side", position
+    if token.type == "NEAR":
+        return "NEAR/n must join two words, phrases or wildcards, e.g. livraison NEAR/3 retard", position
+    if token.type == "VALUE":
+        if str(token).startswith("-"):
+            return "'-' must be followed directly by the word to exclude, e.g. -remboursement", position
+        return f"unexpected {str(token)!r}", position
+    wanted = ", ".join(sorted(_FRIENDLY_TOKENS.get(name, name) for name in expected))
+    return f"unexpected {_FRIENDLY_TOKENS.get(token.type, repr(str(token)))}; expected {wanted}", position
+
+
+def _unclosed_paren(query: str) -> int | None:
+    """Offset of the last '(' left open in ``query`` (quotes skipped), or None when all are closed."""
+    open_positions: list[int] = []
+    in_quote = False
+    escaped = False
+    for offset, char in enumerate(query):
+        if in_quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_quote = False
+        elif char == '"':
+            in_quote = True
+        elif char == "(":
+            open_positions.append(offset)
+        elif char == ")" and open_positions:
+            open_positions.pop()
+    return open_positions[-1] if open_positions else None

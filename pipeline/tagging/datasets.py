@@ -1,0 +1,132 @@
+"""Read the labelled research sets (``../shared/datasets``) into (text, label) pairs with train/validation splits.
+
+Every loader returns :class:`Split` objects and never touches held-back material: fold-based sets keep
+folds 0-6 for training and use fold 7 for validation (folds 8 and 9 are held back and skipped).
+Files are UTF-8 TSV with a header row and no quoting.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HELD_BACK_FOLDS = {"8", "9"}
+VALIDATION_FOLD = "7"
+
+csv.field_size_limit(sys.maxsize)
+
+
+@dataclass
+class Split:
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def add(self, text: str, label: str) -> None:
+        self.texts.append(text)
+        self.labels.append(label)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _fold_of_text(text: str) -> str:
+    return str(int(hashlib.md5(text.encode("utf-8")).hexdigest(), 16) % 10)
+
+
+def _by_fold(rows: list[dict[str, str]], label_of) -> tuple[Split, Split]:
+    train, val = Split(), Split()
+    for row in rows:
+        fold = row["fold_md5"]
+        if fold in HELD_BACK_FOLDS:
+            continue
+        label = label_of(row)
+        if label is None:
+            continue
+        (val if fold == VALIDATION_FOLD else train).add(row["text"], label)
+    return train, val
+
+
+def _simple(path: Path, mapping: dict[str, str] | None = None) -> Split:
+    split = Split()
+    for row in read_tsv(path):
+        label = mapping.get(row["label"]) if mapping else row["label"]
+        if label is not None and row["text"].strip():
+            split.add(row["text"], label)
+    return split
+
+
+def english_sentiment(root: Path) -> tuple[Split, Split]:
+    """SemEval-2017 training compilation + brand-directed airline tweets; TweetEval validation."""
+    train = _simple(root / "en_sentiment_semeval2017_train" / "train.tsv")
+    seen: set[str] = set()
+    for row in read_tsv(root / "en_airline_sentiment_crowdflower" / "tweets.tsv"):
+        if row["text"] not in seen:
+            seen.add(row["text"])
+            train.add(row["text"], row["label"])
+    val = _simple(root / "tweeteval_sentiment_semeval2017" / "val.tsv")
+    return train, val
+
+
+def french_sentiment(root: Path) -> tuple[Split, Split, Split]:
+    """DEFT 2017 (XLM-T train + full training set, 'mixed' dropped) and Allociné reviews; XLM-T validation.
+
+    The third split is the machine-translated Sentiment140 sample, for augmentation only (down-weighted).
+    """
+    train = _simple(root / "fr_sentiment_deft2017_xlmt" / "train.tsv")
+    deft = _simple(root / "fr_sentiment_deft2017_full" / "train.tsv",
+                   {"objective": "neutral", "positive": "positive", "negative": "negative"})
+    allocine = _simple(root / "fr_sentiment_allocine_tv_reviews" / "train.tsv")
+    for extra in (deft, allocine):
+        for text, label in zip(extra.texts, extra.labels, strict=True):
+            train.add(text, label)
+    val = _simple(root / "fr_sentiment_deft2017_xlmt" / "val.tsv")
+    translated = _simple(root / "fr_sentiment_french_tweets_translated" / "sample20k.tsv")
+    return train, val, translated
+
+
+def offensive(root: Path) -> dict[str, tuple[Split, Split]]:
+    """Troll / offensive: OLID (English) and MLMA + CyberAgressionAdo (French), label 'yes'/'no'."""
+    olid = (_simple(root / "tweeteval_offensive_olid" / "train.tsv", {"offensive": "yes", "not-offensive": "no"}),
+            _simple(root / "tweeteval_offensive_olid" / "val.tsv", {"offensive": "yes", "not-offensive": "no"}))
+    mlma = _by_fold(read_tsv(root / "fr_hate_mlma" / "fr_train.tsv"), lambda r: "yes" if r["label"] == "toxic" else "no")
+    cyber_train, cyber_val = Split(), Split()
+    for row in read_tsv(root / "fr_toxic_cyberagressionado_v1" / "messages.tsv"):
+        label = "yes" if row["label"] == "yes" or row["verbal_abuse"] not in ("none", "") else "no"
+        target = cyber_val if _fold_of_text(row["scenario"]) == VALIDATION_FOLD else cyber_train
+        target.add(row["text"], label)
+    return {"olid": olid, "mlma": mlma, "cyberagressionado": (cyber_train, cyber_val)}
+
+
+PROTECTED_TARGETS = {"origin", "religion", "gender", "sexual_orientation", "disability"}
+
+
+def hate(root: Path) -> dict[str, tuple[Split, Split]]:
+    """Legal violation (hate, discrimination): HatEval (English) and MLMA hateful rows aimed at a protected group."""
+    hateval = (_simple(root / "tweeteval_hate_hateval2019" / "train.tsv", {"hate": "yes", "not-hate": "no"}),
+               _simple(root / "tweeteval_hate_hateval2019" / "val.tsv", {"hate": "yes", "not-hate": "no"}))
+    mlma = _by_fold(
+        read_tsv(root / "fr_hate_mlma" / "fr_train.tsv"),
+        lambda r: "yes" if "hateful" in r["hostility_multilabel"] and r["target"] in PROTECTED_TARGETS else "no",
+    )
+    return {"hateval": hateval, "mlma": mlma}
+
+
+def complaints(root: Path) -> tuple[Split, Split]:
+    """Preotiuc-Pietro 2019 complaints: folds 0-6 train, fold 7 validation."""
+    return _by_fold(read_tsv(root / "complaints_preotiuc2019" / "complaints_train.tsv"),
+                    lambda r: "yes" if r["label"] == "complaint" else "no")
+
+
+def false_information(root: Path) -> tuple[Split, Split]:
+    """CONSTRAINT 2021 COVID fake news: official train and validation."""
+    folder = root / "en_covid_fakenews_constraint2021"
+    mapping = {"fake": "yes", "real": "no"}
+    return _simple(folder / "train.tsv", mapping), _simple(folder / "val.tsv", mapping)

@@ -1,0 +1,262 @@
+"""Train every shipped head from the research sets (plus CM feedback) and measure it on validation splits.
+
+One :class:`~pipeline.tagging.features.Featurizer` feeds all heads; each head is a logistic regression
+whose weights are stacked into one matrix so tagging a batch is one sparse-dense product. Seeds are fixed
+and data are read in file order, so the same inputs rebuild the same model. Decision thresholds of binary
+heads are tuned on the validation split (never on a test split).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, recall_score
+
+from pipeline.tagging import datasets
+from pipeline.tagging.datasets import Split
+from pipeline.tagging.features import Featurizer
+from pipeline.tagging.feedback import FeedbackRecord
+from pipeline.tagging.languages import other_language_texts
+from pipeline.tagging.rules import detect_language
+
+log = logging.getLogger(__name__)
+
+SEED = 20240601
+MODEL_VERSION = "veille-linear-v1"
+SENTIMENT_CLASSES = ("negative", "neutral", "positive")
+BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
+FEEDBACK_WEIGHT = 3.0
+
+
+def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    return float(f1_score(y_true, y_pred, average="macro", zero_division=0))
+
+
+def weighted_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    return float(f1_score(y_true, y_pred, average="weighted", zero_division=0))
+
+
+def macro_recall(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    return float(recall_score(y_true, y_pred, average="macro", zero_division=0))
+
+
+def positive_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
+    return float(f1_score(y_true, y_pred, pos_label="yes", average="binary", zero_division=0))
+
+
+@dataclass
+class HeadData:
+    """Training material for one head and the validation sets it is scored on (first one tunes it)."""
+
+    name: str
+    classes: tuple[str, ...]
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    validation: dict[str, Split] = field(default_factory=dict)
+    metric: Callable[[Sequence[str], Sequence[str]], float] = macro_f1
+    metric_name: str = "macro_f1"
+    C: float = 1.0
+
+    def extend(self, split: Split, weight: float = 1.0) -> None:
+        self.texts.extend(split.texts)
+        self.labels.extend(split.labels)
+        self.weights.extend([weight] * len(split))
+
+
+@dataclass
+class ModelBundle:
+    """What the tagger loads: the featurizer, one weight matrix for all heads and each head's columns/threshold."""
+
+    version: str
+    featurizer: Featurizer
+    weights: np.ndarray  # n_features × n_outputs, float32
+    bias: np.ndarray  # n_outputs
+    heads: dict[str, dict]  # name -> {"classes": [...], "start": int, "threshold": float | None}
+    report: dict = field(default_factory=dict)
+
+    def head_scores(self, X, name: str) -> np.ndarray:
+        """Probabilities for one head: (n, n_classes) for multi-class heads, (n,) of P(yes) for binary heads."""
+        head = self.heads[name]
+        width = 1 if len(head["classes"]) == 2 else len(head["classes"])
+        logits = X @ self.weights[:, head["start"]: head["start"] + width] + self.bias[head["start"]: head["start"] + width]
+        return _probabilities(np.asarray(logits))
+
+
+def _probabilities(logits: np.ndarray) -> np.ndarray:
+    if logits.shape[1] == 1:
+        return 1.0 / (1.0 + np.exp(-logits[:, 0]))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _sample(split: Split, n: int, rng: random.Random) -> list[str]:
+    texts = list(split.texts)
+    rng.shuffle(texts)
+    return texts[:n]
+
+
+def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), seed: int = SEED) -> dict[str, HeadData]:
+    """Assemble every head's training and validation material from the research sets and feedback."""
+    rng = random.Random(seed)
+    en_train, en_val = datasets.english_sentiment(data_dir)
+    fr_train, fr_val, fr_translated = datasets.french_sentiment(data_dir)
+    offensive = datasets.offensive(data_dir)
+    hate = datasets.hate(data_dir)
+    complaint_train, complaint_val = datasets.complaints(data_dir)
+    fake_train, fake_val = datasets.false_information(data_dir)
+
+    heads: dict[str, HeadData] = {}
+
+    lang = HeadData("lang", ("en", "fr", "other"), metric=macro_f1, C=10.0)
+    english_pool = Split(en_train.texts + offensive["olid"][0].texts + complaint_train.texts + fake_train.texts)
+    french_pool = Split(fr_train.texts + fr_translated.texts + offensive["mlma"][0].texts + offensive["cyberagressionado"][0].texts)
+    other = other_language_texts(seed=seed)
+    rng.shuffle(other)
+    n_other_val = len(other) // 10
+    lang.extend(Split(_sample(english_pool, 8000, rng), ["en"] * 8000))
+    lang.extend(Split(_sample(french_pool, 8000, rng), ["fr"] * 8000))
+    lang.extend(Split(other[n_other_val:], ["other"] * (len(other) - n_other_val)))
+    lang.validation = {
+        "en+fr+other": Split(en_val.texts + fr_val.texts + other[:n_other_val],
+                             ["en"] * len(en_val) + ["fr"] * len(fr_val) + ["other"] * n_other_val),
+    }
+    heads["lang"] = lang
+
+    sent_en = HeadData("sentiment_en", SENTIMENT_CLASSES, metric=macro_recall, metric_name="macro_recall", C=1.0)
+    sent_en.extend(en_train)
+    sent_en.validation = {"tweeteval_sentiment_val": en_val}
+    heads["sentiment_en"] = sent_en
+
+    sent_fr = HeadData("sentiment_fr", SENTIMENT_CLASSES, metric=macro_f1, C=1.0)
+    sent_fr.extend(fr_train)
+    sent_fr.extend(fr_translated, weight=0.3)
+    sent_fr.validation = {"deft2017_xlmt_val": fr_val}
+    heads["sentiment_fr"] = sent_fr
+
+    troll = HeadData("troll", ("no", "yes"), metric=macro_f1, C=1.0)
+    for train, _ in offensive.values():
+        troll.extend(train)
+    troll.validation = {name: val for name, (_, val) in offensive.items()}
+    heads["troll"] = troll
+
+    complaint = HeadData("complaint", ("no", "yes"), metric=macro_f1, C=1.0)
+    complaint.extend(complaint_train)
+    complaint.validation = {"preotiuc2019_fold7": complaint_val}
+    heads["complaint"] = complaint
+
+    fake = HeadData("false_information", ("no", "yes"), metric=weighted_f1, metric_name="weighted_f1", C=10.0)
+    fake.extend(fake_train)
+    fake.validation = {"constraint2021_val": fake_val}
+    heads["false_information"] = fake
+
+    legal = HeadData("legal_violation", ("no", "yes"), metric=macro_f1, C=1.0)
+    for train, _ in hate.values():
+        legal.extend(train)
+    legal.validation = {name: val for name, (_, val) in hate.items()}
+    heads["legal_violation"] = legal
+
+    add_feedback(heads, feedback)
+    return heads
+
+
+def add_feedback(heads: dict[str, HeadData], feedback: Sequence[FeedbackRecord]) -> None:
+    """CM corrections become weighted training examples: a sentiment label, and yes/no for each trained category."""
+    for record in feedback:
+        lang = record.lang or detect_language(record.text)
+        if record.sentiment and lang in ("en", "fr"):
+            heads[f"sentiment_{lang}"].extend(Split([record.text], [record.sentiment]), FEEDBACK_WEIGHT)
+        for category in BINARY_HEADS:
+            if category in record.add:
+                heads[category].extend(Split([record.text], ["yes"]), FEEDBACK_WEIGHT)
+            elif category in record.remove:
+                heads[category].extend(Split([record.text], ["no"]), FEEDBACK_WEIGHT)
+
+
+def _fit_head(head: HeadData, X, seed: int) -> LogisticRegression:
+    model = LogisticRegression(C=head.C, max_iter=300, class_weight="balanced", random_state=seed,
+                               solver="liblinear" if len(head.classes) == 2 else "lbfgs")
+    model.fit(X, head.labels, sample_weight=np.asarray(head.weights))
+    if tuple(model.classes_) != tuple(sorted(head.classes)):
+        raise ValueError(f"head {head.name}: classes {model.classes_} in data, expected {head.classes}")
+    return model
+
+
+def tune_threshold(y_true: Sequence[str], p_yes: np.ndarray, metric) -> tuple[float, float]:
+    """The P(yes) cut-off in 0.05..0.95 that maximises ``metric`` on these labels; returns (threshold, score)."""
+    best = (0.5, -1.0)
+    for threshold in np.round(np.arange(0.05, 0.951, 0.025), 3):
+        predicted = np.where(p_yes >= threshold, "yes", "no")
+        score = metric(y_true, predicted)
+        if score > best[1] + 1e-9:
+            best = (float(threshold), score)
+    return best
+
+
+def train_bundle(heads: dict[str, HeadData], seed: int = SEED) -> ModelBundle:
+    """Fit the featurizer and every head; tune binary thresholds on each head's first validation set."""
+    started = time.perf_counter()
+    featurizer = Featurizer().fit(t for head in heads.values() for t in head.texts)
+    columns: list[np.ndarray] = []
+    biases: list[np.ndarray] = []
+    layout: dict[str, dict] = {}
+    start = 0
+    for name, head in heads.items():
+        t0 = time.perf_counter()
+        model = _fit_head(head, featurizer.transform(head.texts), seed)
+        coef = model.coef_.astype(np.float32)
+        if len(head.classes) > 2:
+            order = [list(model.classes_).index(c) for c in head.classes]
+            coef, intercept = coef[order], model.intercept_[order]
+        else:
+            intercept = model.intercept_
+        columns.append(coef.T)
+        biases.append(intercept.astype(np.float32))
+        layout[name] = {"classes": list(head.classes), "start": start, "threshold": None}
+        start += coef.shape[0]
+        log.info("trained %s on %d examples in %.1fs", name, len(head.texts), time.perf_counter() - t0)
+    bundle = ModelBundle(MODEL_VERSION, featurizer, np.ascontiguousarray(np.hstack(columns)), np.concatenate(biases), layout)
+    bundle.report = evaluate(bundle, heads, tune=True)
+    bundle.report["training_seconds"] = round(time.perf_counter() - started, 1)
+    bundle.report["training_examples"] = {name: len(head.texts) for name, head in heads.items()}
+    return bundle
+
+
+def predict_labels(bundle: ModelBundle, name: str, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    scores = bundle.head_scores(bundle.featurizer.transform(texts), name)
+    head = bundle.heads[name]
+    if scores.ndim == 1:
+        threshold = head["threshold"] if head["threshold"] is not None else 0.5
+        return ["yes" if p >= threshold else "no" for p in scores], scores
+    return [head["classes"][i] for i in scores.argmax(axis=1)], scores
+
+
+def evaluate(bundle: ModelBundle, heads: dict[str, HeadData], tune: bool = False) -> dict:
+    """Score every head on each of its validation sets (tuning binary thresholds on the first one if ``tune``)."""
+    report: dict = {}
+    for name, head in heads.items():
+        report[name] = {}
+        for index, (set_name, split) in enumerate(head.validation.items()):
+            if not len(split):
+                continue
+            if tune and index == 0 and len(head.classes) == 2:
+                p_yes = bundle.head_scores(bundle.featurizer.transform(split.texts), name)
+                bundle.heads[name]["threshold"], _ = tune_threshold(split.labels, p_yes, head.metric)
+            predicted, _ = predict_labels(bundle, name, split.texts)
+            report[name][set_name] = {
+                head.metric_name: round(100 * head.metric(split.labels, predicted), 1),
+                "n": len(split),
+            }
+            if len(head.classes) == 2:
+                report[name][set_name]["f1_yes"] = round(100 * positive_f1(split.labels, predicted), 1)
+        if bundle.heads[name]["threshold"] is not None:
+            report[name]["threshold"] = bundle.heads[name]["threshold"]
+    return report
