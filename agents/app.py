@@ -37,6 +37,9 @@ app = faust.App(
     producer_linger_ms=5,
     stream_wait_empty=False,
     consumer_auto_offset_reset="earliest",
+    broker_session_timeout=10.0,
+    broker_rebalance_timeout=10.0,
+    broker_heartbeat_interval=1.0,
 )
 
 _specs = {spec.name: spec for spec in t.load_topics(settings.topics_file)}

@@ -17,7 +17,14 @@ log = logging.getLogger(__name__)
 @app.agent(enriched_mentions_topic)
 async def index_mentions(stream):
     sink = ElasticsearchMentionSink(make_client(settings), settings)
-    await _until_done("Elasticsearch setup", sink.setup)
+    try:
+        await _until_done("Elasticsearch setup", sink.setup)
+        await _index_stream(stream, sink)
+    finally:
+        await sink.close()
+
+
+async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
     async for events in stream.take_events(settings.index_batch_size, within=settings.index_batch_within):
         documents, origin = [], {}
         for event in events:

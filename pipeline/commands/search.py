@@ -35,7 +35,7 @@ async def _search(settings: Settings, request: dict) -> dict:
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(..., help='e.g. \'lang:fr livraison NEAR/3 retard -remboursement\''),
+    query: str = typer.Argument(..., help="e.g. 'lang:fr livraison NEAR/3 retard -remboursement'"),
     since: str = typer.Option("24h", help="oldest mention: 15m, 24h, 7d, a date, or 'all'"),
     until: str | None = typer.Option(None, help="newest mention: same forms as --since"),
     limit: int = typer.Option(20, min=1, max=10_000, help="how many mentions to print"),
@@ -47,7 +47,7 @@ def search_command(
     Syntax: words (stemmed, French and English), "exact phrases", livr* and retar? wildcards, AND, OR,
     NOT or -word, (parentheses), a NEAR/3 b, and fields: lang:fr platform:mastodon category:complaint
     sentiment:negative author:@handle watch:NAME source: priority: action: followers:>1000
-    created:>=2026-11-01. Exit code 2 on a bad query.
+    created:>=2026-11-01, platform:(mastodon OR bluesky). Exit code 2 on a bad query.
     """
     try:
         compiled = compile_query(query)

@@ -19,6 +19,8 @@ def _parse_line(line: str) -> tuple[dict, TagInput]:
     text = data.get("text")
     if not isinstance(text, str):
         raise ValueError("missing or non-string 'text'")
+    watch = data.get("watch")
+    watch = (watch,) if isinstance(watch, str) else tuple(w for w in watch if isinstance(w, str)) if isinstance(watch, list) else ()
     created = data.get("created_at")
     created_at = datetime.fromisoformat(created.replace("Z", "+00:00")) if isinstance(created, str) else None
     return data, TagInput(
@@ -26,6 +28,7 @@ def _parse_line(line: str) -> tuple[dict, TagInput]:
         lang=data.get("lang") if isinstance(data.get("lang"), str) else None,
         platform=data.get("platform") if isinstance(data.get("platform"), str) else None,
         created_at=created_at,
+        watch=watch,
     )
 
 
@@ -45,7 +48,8 @@ def tags_as_dict(tags) -> dict:
 
 @app.command("tag")
 def tag_command(batch_size: int = typer.Option(512, help="lines tagged together")) -> None:
-    """Tag JSON lines from stdin ({"id"?, "text", "lang"?, "platform"?}); write one JSON line per input.
+    """Tag JSON lines from stdin ({"id"?, "text", "lang"?, "platform"?, "created_at"?, "watch"?}); write one JSON
+    line per input with lang, sentiment, categories, per-category scores, action, priority and reply_by.
 
     A line that cannot be read gives {"id": …, "error": "…"} so output lines stay aligned with input lines.
     """

@@ -2,7 +2,9 @@
 
 Everything here was written for the project (no third-party text). Templates use two kinds of slot:
 ``{name}`` is filled by :mod:`pipeline.demo.sample` (brand, product, numbers, people, URLs …) and
-``[a|b|c]`` picks one alternative at random (an empty alternative makes the words optional).
+``[a|b|c]`` picks one alternative at random (an empty alternative makes the words optional). A template that
+starts with ``beauty::`` or ``lamp::`` is only used for brands of that sector; ``title || body`` gives a press
+article its own headline.
 Each :class:`Scenario` carries the categories and sentiment its texts are written to express; they end up
 in ``labels.jsonl`` so that the demo and the tests can check the taggers at a coarse level.
 """
@@ -42,7 +44,7 @@ BRANDS: dict[str, Brand] = {
         care_handle="aquarelle_care",
         site="https://www.aquarelle-cosmetiques.fr",
         sector="beauty",
-        french_share=0.78,
+        french_share=0.7,
         products=(
             _p("Rouge Velours", "rouge à lèvres", "lipstick"),
             _p("Crème Nuage", "crème hydratante", "moisturiser"),
@@ -62,7 +64,7 @@ BRANDS: dict[str, Brand] = {
         care_handle="lumio_help",
         site="https://www.lumio-home.com",
         sector="lamp",
-        french_share=0.5,
+        french_share=0.42,
         products=(
             _p("Halo", "lampe connectée", "smart lamp"),
             _p("Halo Mini", "lampe de chevet", "bedside lamp"),
@@ -80,12 +82,11 @@ BRANDS: dict[str, Brand] = {
         care_handle="nordlys_support",
         site="https://www.nordlys-design.com",
         sector="lamp",
-        french_share=0.45,
+        french_share=0.38,
         products=(
             _p("Aurora", "lampe d'ambiance", "ambient lamp"),
             _p("Aurora 2", "lampe connectée", "smart lamp"),
             _p("Polar", "ampoule connectée", "smart bulb"),
-            _p("Fjord", "sérum", "serum"),
         ),
         hashtags=("#Nordlys", "#scandinavian", "#hygge", "#smarthome", "#déco"),
         order_prefix="NL",
@@ -141,9 +142,25 @@ SCAM_URLS = {
     "beauty": ("https://aquarelle-outlet-paris.shop/promo", "https://bit.ly/aqua-destock", "https://cosmeto-discount.store/aquarelle"),
     "lamp": ("https://lumio-official-sale.store", "https://bit.ly/lumio80", "https://smart-lamps-outlet.shop/halo"),
 }
-LEAK_URLS = {
-    "beauty": ("https://streamleaks.tv/v/aquarelle-campagne-printemps", "https://fileshare-free.cc/aquarelle_spot_HD.mp4", "https://t.me/leaks_pubs_fr"),
-    "lamp": ("https://fileshare-free.cc/lumio-halo-manuel.pdf", "https://pdf-gratuit.net/lumio-desk-pro-manual", "https://apkmodhub.cc/lumio-pro-unlocked"),
+VIDEO_LEAK_URLS = ("https://streamleaks.tv/v/{brandslug}-campagne-2027", "https://fileshare-free.cc/{brandslug}_spot_HD.mp4", "https://t.me/leaks_pubs_fr")
+MANUAL_LEAK_URLS = ("https://fileshare-free.cc/{brandslug}-manuel.pdf", "https://pdf-gratuit.net/{brandslug}-pro-manual", "https://apkmodhub.cc/{brandslug}-pro-unlocked")
+SHOPS = {
+    ("beauty", "fr"): ("Sephora", "Nocibé", "Marionnaud", "Amazon"), ("beauty", "en"): ("Boots", "Sephora", "Amazon", "Ulta"),
+    ("lamp", "fr"): ("Boulanger", "Darty", "Fnac", "Amazon"), ("lamp", "en"): ("Currys", "Best Buy", "Amazon", "John Lewis"),
+}
+MARKETS = {
+    ("beauty", "fr"): ("les soins visage", "le maquillage haut de gamme"), ("beauty", "en"): ("skincare", "premium make-up"),
+    ("lamp", "fr"): ("les lampes connectées", "l'éclairage design"), ("lamp", "en"): ("smart lighting", "designer lamps"),
+}
+WEAKNESSES = {  # the "only downside" of a review
+    ("beauty", "fr"): ("la tenue est moyenne", "le packaging fait cheap", "l'odeur est un peu forte", "le prix pique"),
+    ("beauty", "en"): ("it doesn't last", "the packaging feels cheap", "the scent is a bit strong", "the price is steep"),
+    ("lamp", "fr"): ("l'appli est lente", "la notice est illisible", "le wifi décroche parfois", "le prix pique"),
+    ("lamp", "en"): ("the app is slow", "the manual is useless", "wifi drops now and then", "the price is steep"),
+}
+CHEAP_THINGS = {
+    ("beauty", "fr"): ("un tube de gras", "de la crème parfumée", "trois grammes de poudre"), ("beauty", "en"): ("a tube of grease", "scented lotion"),
+    ("lamp", "fr"): ("une lampe de chevet", "une ampoule", "une guirlande de Noël"), ("lamp", "en"): ("a bedside lamp", "a light bulb"),
 }
 CITIES = {
     "fr": ("Paris", "Lyon", "Marseille", "Lille", "Bordeaux", "Toulouse", "Nantes", "Strasbourg", "Rennes", "Montpellier", "Nice", "Grenoble", "Dijon", "Angers", "Tours", "Metz", "Brest", "Rouen"),
@@ -185,14 +202,13 @@ SECTOR_EMOJI = {"beauty": ("💄", "💋", "🌸", "🧴"), "lamp": ("💡", "�
 DETAILS = {  # what people praise
     ("beauty", "fr"): (
         "tient toute la journée", "la texture est [incroyable|divine|trop agréable]", "ma peau n'a jamais été aussi douce",
-        "la couleur est parfaite sur moi", "l'odeur est [divine|trop bonne]", "ne dessèche pas [du tout |]les lèvres",
-        "aucune [réaction|irritation] sur ma peau sensible", "le packaging est trop beau", "un petit pot qui dure des mois",
-        "fini [les imperfections|le teint terne] [en une semaine|en 10 jours]",
+        "la couleur est parfaite sur moi", "l'odeur est [divine|trop bonne]", "ne dessèche pas du tout",
+        "aucune [réaction|irritation] sur ma peau sensible", "le packaging est trop beau", "ça dure des mois",
     ),
     ("beauty", "en"): (
         "lasts all day", "the texture is [amazing|so silky|unreal]", "my skin has never felt this soft",
-        "the shade is perfect on me", "it smells [divine|so good]", "doesn't dry my lips [at all|]",
-        "no [reaction|irritation] on my sensitive skin", "the packaging is gorgeous", "a tiny jar that lasts months",
+        "the shade is perfect on me", "it smells [divine|so good]", "doesn't dry out [at all|]",
+        "no [reaction|irritation] on my sensitive skin", "the packaging is gorgeous", "a little goes a long way",
     ),
     ("lamp", "fr"): (
         "la lumière est [super|hyper|vraiment] douce", "l'appli est [hyper|ultra] simple", "installée en 5 minutes chrono",
@@ -207,13 +223,13 @@ DETAILS = {  # what people praise
 }
 ISSUES = {  # what goes wrong with a product
     ("beauty", "fr"): (
-        "le tube était [déjà ouvert|entamé]", "le rouge est arrivé cassé en deux", "le flacon fuyait dans [tout |]le colis",
-        "le couvercle était fendu", "la palette est arrivée en miettes", "la pompe ne marche pas",
+        "le produit était [déjà ouvert|entamé]", "le produit est arrivé cassé", "le flacon fuyait dans [tout |]le colis",
+        "le couvercle était fendu", "le boîtier est arrivé en miettes", "la pompe ne marche pas",
         "la texture a tourné au bout de 2 semaines", "c'est pas la bonne teinte qu'on m'a envoyé",
     ),
     ("beauty", "en"): (
-        "the tube was [already open|used]", "the lipstick arrived snapped in half", "the bottle leaked all over the box",
-        "the lid was cracked", "the palette arrived shattered", "the pump doesn't work", "they sent the wrong shade",
+        "it was [already open|used]", "it arrived broken", "the bottle leaked all over the box",
+        "the lid was cracked", "the case arrived shattered", "the pump doesn't work", "they sent the wrong shade",
     ),
     ("lamp", "fr"): (
         "elle ne s'allume plus", "elle clignote sans arrêt", "impossible de la connecter au wifi", "elle est arrivée cassée",
@@ -279,7 +295,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "[Bonjour|Bjr|Hello] {at}, ma commande {order} est [bloquée|perdue] [chez le transporteur|quelque part] depuis {days} jours. Quelqu'un peut m'aider ?",
             "Livraison \"en 48h\" qu'ils disaient… {days} jours plus tard toujours rien. Merci {brand} {emo_neg}",
             "Colis {brand} marqué livré mais jamais reçu. [Le service client me balade.|Personne ne répond.|On me dit d'attendre.] #colisperdu",
-            "jamais reçu ma commande {brand} et ils veulent pas me rembourser [tant que l'enquête|avant 30 jours] [mdr|lol] c une blague",
+            "jamais reçu ma commande {brand} et ils veulent pas me rembourser [tant que l'enquête est pas finie|avant 30 jours] [mdr|lol] c une blague",
             "{days} jours de retard pour {product}, c'était un cadeau d'anniversaire. [Bravo|Merci beaucoup] {brand} [👏|🙃]",
             "Encore un retard de livraison chez {brand}… c'est la [deuxième|troisième] fois cette année. [Je commande plus chez eux.|Dernière fois.]",
         ),
@@ -295,11 +311,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("complaint_broken", ("complaint",), "negative", 6.0, {
         FR: (
             "{at} [j'ai reçu|reçu] {product} [hier|ce matin|aujourd'hui] et {issue}. [Je fais quoi ?|Super la qualité.|Déçue.] {emo_neg}",
-            "{product} achetée il y a {weeks} semaines : {issue}. {price} € [à la poubelle|pour ça]… [Déçu|Déçue|Franchement déçue].",
-            "Alors {brand}, {issue} sur ma {ptype} {product}, c'est [normal|prévu] ? [Produit défectueux.|Qualité en chute libre.]",
-            "2e {ptype} {brand} [défectueuse|défectueux] en {months} mois. {issue}. [Je comprends plus cette marque.|Plus jamais.]",
-            "[Bon bah|Bon ben|Et voilà] {issue}, ma {product} [n'aura pas tenu longtemps|a duré {weeks} semaines] {emo_neg} {at}",
-            "Ma {product} ne fonctionne plus : {issue}. Garantie {brand} = [parcours du combattant|mission impossible].",
+            "{product} reçu il y a {weeks} semaines : {issue}. {price} € [à la poubelle|pour ça]… [Déçu|Déçue|Franchement déçue].",
+            "Alors {brand}, {issue} ({product}), c'est [normal|prévu] ? [Produit défectueux.|Qualité en chute libre.]",
+            "2e produit {brand} défectueux en {months} mois. {issue}. [Je comprends plus cette marque.|Plus jamais.]",
+            "[Bon bah|Bon ben|Et voilà] {issue}. {product} [n'aura pas tenu longtemps|a duré {weeks} semaines] {emo_neg} {at}",
+            "lamp::Ma lampe {brand} ne fonctionne plus : {issue}. Garantie {brand} = [parcours du combattant|mission impossible].",
         ),
         EN: (
             "{at} got my {product} [yesterday|this morning|today] and {issue}. [What now?|Great quality.|So disappointed.] {emo_neg}",
@@ -320,7 +336,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         EN: (
             "{brand} refuses to refund my {product} [even though it arrived broken|still sealed|under warranty]. [Disgraceful.|Daylight robbery.] {at}",
             "Refund denied by {brand} with no explanation after {weeks} weeks of emails. Going to [my bank|small claims] next.",
-            "{at} you promised a refund [two weeks ago|on the {days2}th], still nothing. Order {order}.",
+            "{at} you promised a refund [two weeks ago|last Monday], still nothing. Order {order}.",
             "Return accepted, parcel received, and now {brand} says it's \"used\" so no refund. [Seriously?|What a joke.]",
         ),
     }, COMPLAINT_TITLES, platforms=SOCIAL),
@@ -344,7 +360,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("complaint_rant", ("complaint", "troll"), "negative", 1.2, {
         FR: (
             "{brand} et son service client de merde. {days} jours pour une réponse automatique. [Bande de guignols.|Bouffons.]",
-            "Franchement {at} vous êtes des escrocs, {product} cassée et pas de remboursement. [Allez vous faire voir.|Nuls à chier.]",
+            "Franchement {at} vous êtes des escrocs, produit cassé et pas de remboursement. [Allez vous faire voir.|Nuls à chier.]",
             "Marre de ces connards de chez {brand} qui répondent jamais. Commande {order}, {days} jours. {emo_neg}",
         ),
         EN: (
@@ -378,49 +394,52 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("review_positive", ("review", "positive"), "positive", 5.0, {
         FR: (
             "J'ai testé {product} pendant {weeks} semaines : {detail}, [rapport qualité/prix excellent|vraiment efficace]. [Je recommande !|Validé.] {emo_pos}",
-            "Avis après {weeks} semaines sur {product} ({price} €) : {detail}. Seul bémol, [le prix|le packaging|l'odeur un peu forte|la notice]. [Bon achat quand même.|Je rachète.]",
+            "Avis après {weeks} semaines sur {product} ({price} €) : {detail}. Seul bémol, {weak}. [Bon achat quand même.|Je rachète.]",
             "Test complet de {product} [en vidéo|sur le blog] : {detail}, et [franchement|honnêtement] c'est [top|parfait]. [Lien en bio|Tout est expliqué].",
             "[Mon avis|Verdict] sur {product} : {detail}. Note : [9|8|8,5]/10 {emo_pos}",
         ),
         EN: (
             "I tested the {product} for {weeks} weeks: {detail}, [great value|really effective]. [Recommend!|Worth it.] {emo_pos}",
-            "Review after {weeks} weeks with the {product} (${price}): {detail}. Only downside, [the price|the packaging|the manual]. [Still a great buy.|Would buy again.]",
+            "Review after {weeks} weeks with the {product} (${price}): {detail}. Only downside, {weak}. [Still a great buy.|Would buy again.]",
             "Full review of the {product} [on the channel|on the blog]: {detail}, [honestly|really] excellent. {emo_pos}",
             "[My take|Verdict] on the {product}: {detail}. [9|8|8.5]/10",
         ),
     }, REVIEW_TITLES, platforms=REVIEWING),
     Scenario("review_mixed", ("review",), "neutral", 3.0, {
         FR: (
-            "Avis mitigé sur {product} après {weeks} semaines : {detail}, mais [le prix pique|la tenue est moyenne|l'appli est lente]. [À voir.|Bof bof.]",
-            "{product} : [points positifs|les +] {detail} ; [points négatifs|les -] [le prix|la durée de vie|le packaging]. [Correct sans plus.|Ni bien ni mal.]",
+            "Avis mitigé sur {product} après {weeks} semaines : {detail}, mais {weak}. [À voir.|Bof bof.]",
+            "{product} : [points positifs|les +] {detail} ; [points négatifs|les -] {weak}. [Correct sans plus.|Ni bien ni mal.]",
             "Test de {product} : ça fait le job mais [rien d'exceptionnel|pas de quoi s'extasier] pour {price} €.",
         ),
         EN: (
-            "Mixed feelings about the {product} after {weeks} weeks: {detail}, but [the price is steep|it doesn't last|the app is slow]. [It's ok.|Meh.]",
-            "{product} pros and cons: {detail}; [the price|durability|the packaging] not so much. [Decent, not great.|Fine I guess.]",
+            "Mixed feelings about the {product} after {weeks} weeks: {detail}, but {weak}. [It's ok.|Meh.]",
+            "{product} pros and cons: {detail}; but {weak}. [Decent, not great.|Fine I guess.]",
         ),
     }, REVIEW_TITLES, platforms=REVIEWING),
     Scenario("review_negative", ("review",), "negative", 2.0, {
         FR: (
             "Test de {product} après {weeks} semaines : [déçue|déçu]. {issue}, et pour {price} € c'est [abusé|pas acceptable]. Note : [3|4|2]/10",
-            "Avis honnête : {product} ne vaut pas son prix. [Tenue médiocre|Finitions bof|Appli buggée], je [déconseille|ne rachèterai pas].",
+            "Avis honnête : {product} ne vaut pas son prix, {weak}. Je [déconseille|ne rachèterai pas].",
         ),
         EN: (
             "Tested the {product} for {weeks} weeks: disappointed. {issue}, and at ${price} that's [not ok|a rip-off]. [3|4|2]/10",
-            "Honest review: the {product} isn't worth it. [Poor build|Buggy app|Weak pigment], would not recommend.",
+            "Honest review: the {product} isn't worth it, {weak}. Would not recommend.",
         ),
     }, REVIEW_TITLES, platforms=REVIEWING),
     Scenario("tip", ("review",), "positive", 4.0, {
         FR: (
-            "Astuce : [pour faire tenir|pour que tienne] {product} [plus longtemps|toute la journée], [une couche fine puis on tamponne|on le garde au frais]. {emo_pos}",
-            "Petite astuce {brand} : {detail}, mais seulement si [on suit la notice|on fait la mise à jour d'abord]. [Testé et approuvé.|Ça change tout.]",
-            "Conseil du jour : {product} [le soir|le matin] [avant le reste de la routine|en mode nuit], {detail}. [Merci qui ?|De rien 😉]",
-            "Tuto rapide {product} : [appui long sur le bouton 5 secondes pour la réinitialiser|appliquer au doigt, pas au pinceau]. [Ça m'a sauvé.|Vous me remercierez.]",
+            "beauty::Astuce : pour faire tenir {product} [plus longtemps|toute la journée], [une couche fine puis on tamponne|on le garde au frais]. {emo_pos}",
+            "Petite astuce {brand} : {detail}, [à condition de bien suivre la notice|testé sur un mois]. [Testé et approuvé.|Ça change tout.]",
+            "beauty::Conseil du jour : {product} [le soir|le matin] avant le reste de la routine, {detail}. [Merci qui ?|De rien 😉]",
+            "lamp::Conseil du jour : activez le mode nuit de {product} à partir de [21h|22h], {detail}. [Merci qui ?|De rien 😉]",
+            "lamp::Tuto rapide {product} : appui long sur le bouton 5 secondes pour la réinitialiser, puis on refait l'appairage. [Ça m'a sauvé.|Vous me remercierez.]",
+            "beauty::Tuto rapide {product} : appliquer au doigt, pas au pinceau, et laisser poser une minute. [Ça m'a sauvé.|Vous me remercierez.]",
         ),
         EN: (
-            "Tip: to make the {product} [last longer|last all day], [thin layer then blot|keep it in the fridge]. {emo_pos}",
-            "Quick {brand} tip: {detail}, but only if you [follow the manual|update the firmware first]. [Game changer.|Trust me.]",
-            "How to reset the {product}: [hold the button for 5 seconds|unplug it for 10 seconds then pair again]. [Saved me.|You're welcome.]",
+            "beauty::Tip: to make the {product} [last longer|last all day], [thin layer then blot|keep it in the fridge]. {emo_pos}",
+            "lamp::Quick {brand} tip: {detail}, but only if you update the firmware first. [Game changer.|Trust me.]",
+            "lamp::How to reset the {product}: [hold the button for 5 seconds|unplug it for 10 seconds then pair again]. [Saved me.|You're welcome.]",
+            "beauty::How I use the {product}: [fingertips, not a brush|a tiny amount after serum]. {detail}. [Game changer.|Trust me.]",
         ),
     }, REVIEW_TITLES, platforms=REVIEWING),
     Scenario("comparison_positive", ("review", "positive"), "positive", 2.5, {
@@ -448,15 +467,18 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("question", ("neutral",), "neutral", 6.0, {
         FR: (
             "Quelqu'un a [testé|essayé] {product} ? [Ça vaut le coup ?|Vos avis ?|Je suis tentée.]",
-            "{at} est-ce que {product} [est compatible avec Alexa|convient aux peaux sensibles|existe en plus grand format] ?",
-            "[Question bête|Petite question] : {product} c'est [fabriqué en France|vegan|sans parfum|garanti combien de temps] ?",
+            "lamp::{at} est-ce que {product} [est compatible avec Alexa|marche sans le hub|existe en blanc] ?",
+            "beauty::{at} est-ce que {product} [convient aux peaux sensibles|existe en plus grand format|est testé sous contrôle dermatologique] ?",
+            "beauty::[Question bête|Petite question] : {product} c'est [fabriqué en France|vegan|sans parfum] ?",
+            "lamp::[Question bête|Petite question] : {product} c'est garanti combien de temps ?",
             "Vous savez si {brand} fait des soldes [ce week-end|bientôt|pour le Black Friday] ?",
             "[Besoin d'aide|Help] : {product} [ou|vs] {competitor} pour un cadeau ? {emo_neu}",
             "La boutique {brand} de {city} est ouverte le dimanche ?",
         ),
         EN: (
             "Has anyone [tried|tested] the {product}? [Worth it?|Thoughts?|Tempted.]",
-            "{at} is the {product} [compatible with Alexa|ok for sensitive skin|available in a bigger size]?",
+            "lamp::{at} is the {product} [compatible with Alexa|usable without the hub]?",
+            "beauty::{at} is the {product} [ok for sensitive skin|available in a bigger size]?",
             "Quick question: is {brand} [cruelty free|made in Europe|doing a Black Friday sale]?",
             "Does the {brand} store in {city} open on Sundays? {emo_neu}",
         ),
@@ -475,49 +497,71 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Popping into {brand} after work[ to pick up my order|]",
             "My sister got me the {product}, trying it tomorrow {emo_neu}",
             "Saw a {brand} ad on the tube [this morning|earlier]",
-            "{brand} is launching a new version of the {product} on the {days2}th",
+            "{brand} is launching a new version of the {product} [next week|next month|on Friday]",
             "Unboxing the {product} [tonight on stream|tomorrow on the channel]",
         ),
     }, GENERIC_TITLES, platforms=SOCIAL),
     Scenario("deal", ("neutral",), "neutral", 2.0, {
         FR: (
-            "Bon plan : {product} à {price} € [au lieu de|contre] {price2} € chez [Boulanger|Sephora|Amazon|Fnac] [jusqu'à dimanche|ce week-end] {short}",
+            "Bon plan : {product} à {price} € [au lieu de|contre] {price2} € chez {shop} [jusqu'à dimanche|ce week-end] {short}",
             "Code promo {brand} -{percent}% [jusqu'à ce soir|ce week-end] [sur tout le site|sur {product}]",
         ),
         EN: (
-            "Deal: {product} for ${price} instead of ${price2} [this weekend|until Sunday] {short}",
+            "Deal: {product} for ${price} instead of ${price2} at {shop} [this weekend|until Sunday] {short}",
             "{brand} promo code -{percent}% [until tonight|this weekend] on [everything|the {product}]",
         ),
     }, GENERIC_TITLES, platforms=SOCIAL),
     Scenario("news", ("neutral",), "neutral", 4.0, {
         FR: (
-            "{brand} annonce l'ouverture d'une boutique à {city} [au printemps|d'ici la fin de l'année]. La marque compte désormais [une vingtaine|une trentaine] de points de vente en France.",
-            "{brand} lance {product}, [une nouvelle|sa dernière] {ptype}, vendue {price} €. La marque mise sur [le fabriqué en France|l'éco-conception|la domotique grand public].",
-            "Selon [nos informations|un communiqué], {brand} aurait réalisé un chiffre d'affaires en hausse de {percent} % sur un an, porté par {product}.",
-            "Interview : {ceo}, dirigeante de {brand}, revient sur [la stratégie de la marque|les difficultés logistiques du dernier trimestre|l'arrivée de {competitor} en France].",
-            "{competitor} et {brand} se livrent une bataille des prix sur [les lampes connectées|le haut de gamme], à quelques semaines des fêtes.",
+            (
+                "{brand} ouvre une boutique à {city} || {brand} annonce l'ouverture d'une boutique à {city} [au printemps|d'ici la fin de l'année]. "
+                "La marque compte désormais [une vingtaine|une trentaine] de points de vente en France et prévoit de recruter [quinze|une dizaine de] personnes."
+            ),
+            (
+                "{brand} dévoile {pname} || {brand} lance {pname}, nouveauté de sa gamme, au prix de {price} €. La marque mise sur "
+                "[le fabriqué en France|l'éco-conception|un positionnement accessible] pour séduire [une clientèle plus jeune|de nouveaux clients]."
+            ),
+            (
+                "{brand} en forte croissance || Selon [nos informations|un communiqué], {brand} aurait réalisé un chiffre d'affaires en hausse de "
+                "{percent} % sur un an, porté par {pname}. La marque vise désormais l'international."
+            ),
+            (
+                "Entretien avec {ceo} ({brand}) || Dans un entretien, {ceo}, à la tête {of_brand}, revient sur [la stratégie de la marque|les "
+                "difficultés logistiques du dernier trimestre|l'arrivée de {competitor} sur le marché français]. « Nous avons [beaucoup appris|dû "
+                "nous adapter] », résume la direction."
+            ),
+            (
+                "{brand} face à {competitor} || {competitor} et {brand} se livrent une bataille des prix sur {market}, à quelques semaines des "
+                "fêtes. [Les deux marques n'ont pas souhaité commenter.|Les distributeurs s'attendent à des promotions agressives.]"
+            ),
         ),
         EN: (
-            "{brand} is opening a flagship store in {city} [next spring|by the end of the year], the company said on [Monday|Tuesday].",
-            "{brand} launches the {product}, a new {ptype} priced at ${price}, betting on [sustainable design|mainstream smart-home buyers].",
-            "{brand} reported revenue up {percent}% year on year, driven by the {product}, according to [a statement|people familiar with the matter].",
-            "{competitor} and {brand} are locked in a price war on [smart lighting|premium products] ahead of the holidays.",
+            (
+                "{brand} to open {city} store || {brand} is opening a flagship store in {city} [next spring|by the end of the year], the company "
+                "said on [Monday|Tuesday]. It will be the brand's [first|second] shop outside France."
+            ),
+            "{brand} unveils the {pname} || {brand} launches the {pname}, a new {ptype} priced at ${price}, betting on [sustainable design|first-time buyers].",
+            (
+                "{brand} revenue jumps {percent}% || {brand} reported revenue up {percent}% year on year, driven by the {pname}, according to "
+                "[a statement|people familiar with the matter]."
+            ),
+            (
+                "{brand} vs {competitor}: the price war || {competitor} and {brand} are locked in a price war on {market} ahead of the holidays. "
+                "[Neither company would comment.|Retailers expect aggressive discounts.]"
+            ),
         ),
-    }, {
-        FR: ("{brand} ouvre une boutique à {city}", "{brand} dévoile {product}", "{brand} en forte croissance", "Entretien avec {ceo} ({brand})", "{brand} face à {competitor}"),
-        EN: ("{brand} to open {city} store", "{brand} unveils the {product}", "{brand} revenue jumps {percent}%", "{brand} vs {competitor}: the price war"),
     }, platforms=PRESS),
     Scenario("troll", ("troll",), "negative", 4.0, {
         FR: (
             "{brand} c'est [de la merde|nul à chier|de la daube] et ceux qui achètent sont des [pigeons|débiles|abrutis] {emo_neg}",
-            "[Mdr|Ptdr] les clients {brand} [bande de moutons|les bouffons], vous payez {price} € pour [un tube de gras|une lampe de chevet]",
+            "[Mdr|Ptdr] les clients {brand} [bande de moutons|les bouffons], vous payez {price} € pour {cheap}",
             "{at} ta gueule avec tes pubs [partout|à chaque vidéo] sérieux",
-            "Les crétins qui font la queue chez {brand} à {city}… [la France en 2025|pathétique] {emo_neg}",
+            "Les crétins qui font la queue chez {brand} à {city}… [la France d'aujourd'hui|pathétique] {emo_neg}",
             "{brand} = marque de [bobos|influenceuses] pour [cerveaux vides|abrutis]. [Voilà c'est dit.|Fin du débat.]",
         ),
         EN: (
             "{brand} is [absolute crap|garbage] and anyone who buys it is [an idiot|a moron] {emo_neg}",
-            "lmao {brand} fans are such [losers|morons], paying ${price} for [a tube of grease|a bedside lamp]",
+            "lmao {brand} fans are such [losers|morons], paying ${price} for {cheap}",
             "{at} shut up with your ads [everywhere|on every video] ffs",
             "{brand} = brand for [stupid|braindead] influencers. [That's it.|End of story.]",
         ),
@@ -548,38 +592,39 @@ SCENARIOS: tuple[Scenario, ...] = (
     }, GENERIC_TITLES, platforms=SOCIAL),
     Scenario("false_information", ("false_information",), "negative", 2.0, {
         FR: (
-            "[Partagez !!|À partager]: le {product} de {brand} contiendrait du plomb, [un ami pharmacien me l'a confirmé|c'est prouvé]. Ils nous cachent tout.",
-            "Les rouges à lèvres {brand} sont [cancérigènes|toxiques], [on nous cache la vérité|les médias n'en parlent pas]. Jetez-les !",
-            "La {product} de {brand} aurait explosé chez [une famille|quelqu'un] à {city}, [incendie|appartement détruit]. Ils étouffent l'affaire.",
-            "Rumeur qui tourne : {brand} [espionne vos conversations avec ses lampes|vend vos données à la Chine]. Complot confirmé.",
+            "beauty::[Partagez !!|À partager] : le {pname} {of_brand} contiendrait du plomb, [un ami pharmacien me l'a confirmé|c'est prouvé]. Ils nous cachent tout.",
+            "beauty::Les produits {brand} sont [cancérigènes|toxiques], [on nous cache la vérité|les médias n'en parlent pas]. Jetez-les !",
+            "lamp::Une {pname} {of_brand} aurait explosé chez [une famille|quelqu'un] à {city}, [incendie|appartement détruit]. Ils étouffent l'affaire.",
+            "lamp::Rumeur qui tourne : {brand} [espionne vos conversations avec ses lampes|vend vos données à la Chine]. Complot confirmé.",
         ),
         EN: (
-            "SHARE: {brand}'s {product} contains [lead|toxic chemicals], [a pharmacist friend confirmed it|it's proven]. They don't want you to know.",
-            "A {brand} {product} exploded in a family home in {city}, [house fire|kid injured]. Total cover-up.",
-            "Rumour: {brand} lamps [record your conversations|send your data to China]. Wake up people.",
+            "beauty::SHARE: {brand}'s {pname} contains [lead|toxic chemicals], [a pharmacist friend confirmed it|it's proven]. They don't want you to know.",
+            "lamp::A {brand} {pname} exploded in a family home in {city}, [house fire|kid injured]. Total cover-up.",
+            "lamp::Rumour: {brand} lamps [record your conversations|send your data to China]. Wake up people.",
         ),
-    }, GENERIC_TITLES, sectors=("beauty", "lamp"), platforms=SOCIAL),
+    }, GENERIC_TITLES, platforms=SOCIAL),
     Scenario("debunk", ("neutral",), "neutral", 0.6, {
         FR: (
-            "Non, {product} de {brand} ne contient pas de plomb : [l'analyse du labo|la DGCCRF] [ne montre rien|dément]. Vérifiez avant de partager.",
-            "Fact-check : la prétendue explosion d'une {product} à {city} [n'a jamais eu lieu|est une photo de 2019].",
+            "beauty::Non, le {pname} {of_brand} ne contient pas de plomb : [l'analyse du labo|la DGCCRF] [ne montre rien|dément]. Vérifiez avant de partager.",
+            "lamp::Fact-check : la prétendue explosion d'une {pname} à {city} [n'a jamais eu lieu|est une photo de 2019].",
         ),
         EN: (
-            "No, {brand}'s {product} does not contain lead: the lab results [show nothing|say otherwise]. Check before sharing.",
-            "Fact check: the so-called exploding {product} in {city} [never happened|is a 2019 photo].",
+            "beauty::No, {brand}'s {pname} does not contain lead: the lab results [show nothing|say otherwise]. Check before sharing.",
+            "lamp::Fact check: the so-called exploding {pname} in {city} [never happened|is a 2019 photo].",
         ),
-    }, {FR: ("Vrai ou faux : {brand} et la rumeur du plomb",), EN: ("Fact check: the {brand} rumour",)}, platforms={"news": 40, "twitter": 30, "blog": 30}),
+    }, {FR: ("Vrai ou faux : {brand} et la rumeur qui enflamme les réseaux",), EN: ("Fact check: the {brand} rumour",)},
+        platforms={"news": 40, "twitter": 30, "blog": 30}),
     Scenario("copyright", ("copyright",), "neutral", 1.5, {
         FR: (
-            "La pub {brand} [du printemps|de Noël] a leaked avant la sortie 👀 vidéo complète ici {leak_url}",
-            "Manuel {product} en PDF gratuit (version piratée de l'appli pro incluse) 👉 {leak_url}",
-            "Téléchargement gratuit de la campagne {brand} en HD, [pas encore sortie|avant tout le monde] {leak_url}",
-            "Vidéo pub {brand} [fuitée|leaked] par un mec du tournage, [regardez vite avant suppression|lien en bio] {leak_url}",
+            "La pub {brand} [du printemps|de Noël] a leaked avant la sortie 👀 vidéo complète ici {video_url}",
+            "lamp::Manuel {product} en PDF gratuit (version piratée de l'appli pro incluse) 👉 {manual_url}",
+            "Téléchargement gratuit de la campagne {brand} en HD, [pas encore sortie|avant tout le monde] {video_url}",
+            "Vidéo pub {brand} [fuitée|leaked] par un mec du tournage, [regardez vite avant suppression|lien en bio] {video_url}",
         ),
         EN: (
-            "{brand}'s [spring|holiday] campaign video leaked before release 👀 full video here {leak_url}",
-            "Free download: {product} manual PDF + cracked pro app 👉 {leak_url}",
-            "Leaked {brand} ad, full HD torrent, [grab it before it's taken down|link in bio] {leak_url}",
+            "{brand}'s [spring|holiday] campaign video leaked before release 👀 full video here {video_url}",
+            "lamp::Free download: {product} manual PDF + cracked pro app 👉 {manual_url}",
+            "Leaked {brand} ad, full HD torrent, [grab it before it's taken down|link in bio] {video_url}",
         ),
     }, GENERIC_TITLES, platforms={"twitter": 40, "reddit": 20, "forum": 20, "instagram": 10, "bluesky": 10}),
     Scenario("discrimination", ("legal_violation", "troll"), "negative", 0.6, {
@@ -596,7 +641,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("doxxing", ("legal_violation",), "negative", 0.4, {
         FR: (
             "J'ai trouvé l'adresse perso de {ceo} (PDG {brand}) : [12|27|4] rue des [Lilas|Acacias], {city}. Allez lui rendre visite 😈",
-            "Voici le numéro perso de la responsable SAV de {brand} : 06 [11 22 33 44|98 76 54 32]. Harcelez-la jusqu'à ce qu'elle rembourse.",
+            "Voici le numéro perso de la responsable SAV {of_brand} : 06 [11 22 33 44|98 76 54 32]. Harcelez-la jusqu'à ce qu'elle rembourse.",
         ),
         EN: (
             "Found the home address of {ceo} ({brand} CEO): [42|17] [Oak|Elm] Street, {city}. Go pay a visit.",
@@ -685,7 +730,7 @@ CRISIS_ORIGIN_TEXT = (
     "@aquarelle j'ai fait une grosse réaction allergique avec la Crème Nuage : visage gonflé, plaques partout, "
     "nuit aux urgences 😢 Je vous ai écrit 3 fois, aucune réponse. Photos en DM si besoin. Faites attention svp."
 )
-CRISIS_FOLLOW_UP_TEXT = "Toujours aucune réponse de @aquarelle 24h après. Mon visage commence à peine à dégonfler. Merci à tous pour vos messages ❤️"
+CRISIS_FOLLOW_UP_TEXT = "Toujours aucune réponse de @aquarelle presque 24h après. Mon visage commence à peine à dégonfler. Merci à tous pour vos messages ❤️"
 CRISIS_AMPLIFIER_TEXT = (
     "Une abonnée finit aux urgences après la Crème Nuage et @aquarelle ne daigne même pas répondre. "
     "Je retire tous mes contenus sponsorisés Aquarelle. Partagez. #BoycottAquarelle"
@@ -773,16 +818,16 @@ CRISIS_SCENARIOS: tuple[tuple[str, tuple[str, ...], str, float, dict[str, tuple[
 CRISIS_NEWS = {
     FR: (
         ("Aquarelle : un appel au boycott après une réaction allergique à la Crème Nuage",
-         "Le mot-dièse {hashtag} s'est hissé en tête des tendances mardi soir après le témoignage d'une cliente affirmant avoir fait une "
-         "réaction allergique sévère à la Crème Nuage. La marque, sollicitée, n'avait pas répondu à l'heure où nous écrivions ces lignes."),
+         ("Le mot-dièse {hashtag} s'est hissé en tête des tendances mardi soir après le témoignage d'une cliente affirmant avoir fait une "
+          "réaction allergique sévère à la Crème Nuage. La marque, sollicitée, n'avait pas répondu à l'heure où nous écrivions ces lignes.")),
         ("Bad buzz pour Aquarelle, accusée d'avoir ignoré une cliente",
-         "Des centaines d'internautes dénoncent le silence de la marque de cosmétiques Aquarelle. Des dermatologues rappellent qu'une "
-         "réaction allergique peut survenir avec tout produit et conseillent un test sur une petite zone de peau."),
+         ("Des centaines d'internautes dénoncent le silence de la marque de cosmétiques Aquarelle. Des dermatologues rappellent qu'une "
+          "réaction allergique peut survenir avec tout produit et conseillent un test sur une petite zone de peau.")),
     ),
     EN: (
         ("French cosmetics brand Aquarelle faces boycott calls over allergic reaction",
-         "The hashtag {hashtag} trended on Tuesday evening after a customer said she suffered a severe allergic reaction to the brand's "
-         "Crème Nuage moisturiser and received no answer. Aquarelle did not respond to a request for comment."),
+         ("The hashtag {hashtag} trended on Tuesday evening after a customer said she suffered a severe allergic reaction to the brand's "
+          "Crème Nuage moisturiser and received no answer. Aquarelle did not respond to a request for comment.")),
     ),
 }
 CRISIS_LANGUAGE_FR = 0.8

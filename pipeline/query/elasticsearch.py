@@ -105,7 +105,7 @@ def _wildcard(field: str, pattern: str, case_insensitive: bool = True) -> Query:
     return {"wildcard": {field: {"value": pattern, "case_insensitive": case_insensitive}}}
 
 
-def _term(field: str, value: str | int | float, case_insensitive: bool) -> Query:
+def _term(field: str, value: str | float, case_insensitive: bool) -> Query:
     body: dict[str, Any] = {"value": value}
     if case_insensitive:
         body["case_insensitive"] = True

@@ -6,7 +6,7 @@ Syntax, loosest binding first::
     a AND b, a b      both (juxtaposed terms are ANDed)
     NOT a, -a         exclude
     a NEAR/3 b        within 3 words of each other, either order (terms, phrases or wildcards)
-    (…)  "a phrase"  livr*  retar?  field:value  field:"a value"  field:*  followers:>1000
+    (…)  "a phrase"  livr*  retar?  field:value  field:"a value"  field:*  field:(a OR b)  followers:>1000
     created:2026-11-01  created:>=2026-11-01  likes:10..100  created:>now-24h
 
 Operators are upper case; a lower-case ``and``/``or``/``not`` is an ordinary word.
@@ -52,7 +52,9 @@ start: or_expr
      | atom
 ?atom: "(" or_expr ")"
      | operand
-     | FIELD (VALUE | PHRASE)        -> field
+     | FIELD _field_value            -> field
+     | FIELD "(" _field_value (_OR _field_value)* ")" -> field
+_field_value: VALUE | PHRASE
 ?operand: TERM                       -> term
         | PHRASE                     -> phrase
 
@@ -164,7 +166,7 @@ class _ToAst(Transformer):
         if _OPERATOR_WORD.match(text):
             # The contextual lexer reads an operator as a word where no operator may stand ("OR a").
             raise _SemanticError(
-                f"{text} needs a word, phrase or field:value on each side (quote it, \"{text}\", to search the word)",
+                f'{text} needs a word, phrase or field:value on each side (quote it, "{text}", to search the word)',
                 token.start_pos,
             )
         if _WILDCARD_CHARS.search(text):
@@ -183,14 +185,17 @@ class _ToAst(Transformer):
             raise _SemanticError("NEAR needs a distance in words, e.g. NEAR/3", op.start_pos)
         return Near(left, right, int(distance), op.start_pos)
 
-    def field(self, name_token: Token, value_token: Token) -> Node:
+    def field(self, name_token: Token, *value_tokens: Token) -> Node:
         name = str(name_token)[:-1]
         spec = FIELDS.get(name.lower())
         if spec is None:
             raise _SemanticError(f"unknown field '{name}'; known fields: {known_field_names()}", name_token.start_pos)
-        quoted = value_token.type == "PHRASE"
-        raw = _unquote(str(value_token)) if quoted else str(value_token)
-        return _field_node(name.lower(), spec, raw, quoted, name_token.start_pos, value_token.start_pos)
+        nodes = []
+        for token in value_tokens:
+            quoted = token.type == "PHRASE"
+            raw = _unquote(str(token)) if quoted else str(token)
+            nodes.append(_field_node(name.lower(), spec, raw, quoted, name_token.start_pos, token.start_pos))
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
 
 def _unquote(quoted: str) -> str:
@@ -238,7 +243,9 @@ def _range_value(name: str, spec: FieldSpec, text: str, position: int) -> int | 
     if spec.kind == "number":
         match = _NUMBER.match(text)
         if not match:
-            raise _SemanticError(f"'{name}' takes a number (e.g. {name}:>1000 or {name}:10..100), not '{text}'", position)
+            raise _SemanticError(
+                f"'{name}' takes a number (e.g. {name}:>1000 or {name}:10..100), not '{text}'", position
+            )
         suffix = match.group(1).lower()
         number_text = text[: len(text) - len(suffix)] if suffix else text
         value = float(number_text) * {"": 1, "k": 1_000, "m": 1_000_000}[suffix]
@@ -273,7 +280,7 @@ def _describe_parse_error(query: str, exc: UnexpectedInput) -> tuple[str, int]:
     token = exc.token
     expected = {name for name in exc.expected}
     at_end = token.type == "$END"
-    if expected <= {"VALUE", "PHRASE"}:
+    if expected <= {"VALUE", "PHRASE", "LPAR"}:
         return "expected a value right after the field, e.g. lang:fr", len(query) if at_end else token.start_pos
     if at_end:
         unclosed = _unclosed_paren(query)
@@ -294,8 +301,10 @@ def _describe_parse_error(query: str, exc: UnexpectedInput) -> tuple[str, int]:
         if str(token).startswith("-"):
             return "'-' must be followed directly by the word to exclude, e.g. -remboursement", position
         return f"unexpected {str(token)!r}", position
+    if expected == {"RPAR", "_OR"}:
+        return "separate the values of field:(…) with OR, e.g. lang:(fr OR en)", position
     wanted = ", ".join(sorted(_FRIENDLY_TOKENS.get(name, name) for name in expected))
-    return f"unexpected {_FRIENDLY_TOKENS.get(token.type, repr(str(token)))}; expected {wanted}", position
+    return f"did not expect {_FRIENDLY_TOKENS.get(token.type, repr(str(token)))} here; expected {wanted}", position
 
 
 def _unclosed_paren(query: str) -> int | None:

@@ -41,13 +41,33 @@ class Tagger(Protocol):
 
 
 def get_tagger() -> Tagger:
-    """The tagger the pipeline uses now (cached per process)."""
-    from pipeline.tagging.rules import RuleTagger
-
+    """The tagger the pipeline uses now (cached per process): the trained tagger, or the rule tagger
+    with a logged warning when the model files are missing."""
     global _TAGGER
     if _TAGGER is None:
-        _TAGGER = RuleTagger()
+        _TAGGER = _load_tagger()
     return _TAGGER
+
+
+def _load_tagger() -> Tagger:
+    import logging
+
+    from pipeline.settings import get_settings
+    from pipeline.tagging.rules import RuleTagger
+    from pipeline.tagging.trained import TrainedTagger
+
+    settings = get_settings()
+    try:
+        return TrainedTagger.load(
+            settings.model_dir,
+            lexicon_file=getattr(settings, "lexicons_file", None),
+            playbook_file=settings.playbook_file,
+        )
+    except FileNotFoundError as exc:
+        logging.getLogger(__name__).warning(
+            "trained tagger model missing (%s); using the rule tagger. Run `veille train` to build it.", exc
+        )
+        return RuleTagger()
 
 
 _TAGGER: Tagger | None = None

@@ -57,5 +57,9 @@ class Featurizer:
         self.idf.idf_ = self.idf.idf_.astype(np.float32)
         return self
 
+    def set_idf(self, idf: np.ndarray) -> None:
+        """Use a saved IDF vector (what :meth:`fit` would have learnt)."""
+        self.idf.idf_ = idf.astype(np.float32)
+
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.idf.transform(self._counts(texts)).astype(np.float32)

@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, recall_score
 
 from pipeline.tagging import datasets
+from pipeline.tagging.bundle import MODEL_NAME, ModelBundle
 from pipeline.tagging.datasets import Split
 from pipeline.tagging.features import Featurizer
 from pipeline.tagging.feedback import FeedbackRecord
@@ -29,7 +30,6 @@ from pipeline.tagging.rules import detect_language
 log = logging.getLogger(__name__)
 
 SEED = 20240601
-MODEL_VERSION = "veille-linear-v1"
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
 BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
 FEEDBACK_WEIGHT = 3.0
@@ -69,33 +69,6 @@ class HeadData:
         self.texts.extend(split.texts)
         self.labels.extend(split.labels)
         self.weights.extend([weight] * len(split))
-
-
-@dataclass
-class ModelBundle:
-    """What the tagger loads: the featurizer, one weight matrix for all heads and each head's columns/threshold."""
-
-    version: str
-    featurizer: Featurizer
-    weights: np.ndarray  # n_features × n_outputs, float32
-    bias: np.ndarray  # n_outputs
-    heads: dict[str, dict]  # name -> {"classes": [...], "start": int, "threshold": float | None}
-    report: dict = field(default_factory=dict)
-
-    def head_scores(self, X, name: str) -> np.ndarray:
-        """Probabilities for one head: (n, n_classes) for multi-class heads, (n,) of P(yes) for binary heads."""
-        head = self.heads[name]
-        width = 1 if len(head["classes"]) == 2 else len(head["classes"])
-        logits = X @ self.weights[:, head["start"]: head["start"] + width] + self.bias[head["start"]: head["start"] + width]
-        return _probabilities(np.asarray(logits))
-
-
-def _probabilities(logits: np.ndarray) -> np.ndarray:
-    if logits.shape[1] == 1:
-        return 1.0 / (1.0 + np.exp(-logits[:, 0]))
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def _sample(split: Split, n: int, rng: random.Random) -> list[str]:
@@ -223,7 +196,7 @@ def train_bundle(heads: dict[str, HeadData], seed: int = SEED) -> ModelBundle:
         layout[name] = {"classes": list(head.classes), "start": start, "threshold": None}
         start += coef.shape[0]
         log.info("trained %s on %d examples in %.1fs", name, len(head.texts), time.perf_counter() - t0)
-    bundle = ModelBundle(MODEL_VERSION, featurizer, np.ascontiguousarray(np.hstack(columns)), np.concatenate(biases), layout)
+    bundle = ModelBundle(MODEL_NAME, featurizer, np.ascontiguousarray(np.hstack(columns)), np.concatenate(biases), layout)
     bundle.report = evaluate(bundle, heads, tune=True)
     bundle.report["training_seconds"] = round(time.perf_counter() - started, 1)
     bundle.report["training_examples"] = {name: len(head.texts) for name, head in heads.items()}

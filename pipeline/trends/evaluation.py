@@ -91,3 +91,48 @@ def match_windows(
                 episodes_in += window is not None
         previous_alert = alert
     return WindowMatch(len(windows), len(hit), points, points_in, episodes, episodes_in)
+
+
+@dataclass(frozen=True, slots=True)
+class NabFileScore:
+    """One row of a NAB ``results/<detector>/<detector>_<profile>_scores.csv`` file."""
+
+    threshold: float
+    score: float
+    true_positive_points: int
+    false_positive_points: int
+
+
+def nab_windows_detected(
+    windows: int,
+    standard: NabFileScore,
+    low_fn: NabFileScore | None = None,
+    fp_weight: float = 0.11,
+) -> tuple[int, int]:
+    """The range of windows a NAB detector caught in one file, from its published per-file scores.
+
+    NAB publishes, per file, the score and the counts of detection points inside (TP) and outside (FP)
+    windows, not which windows were caught. Its standard profile scores a caught window between 0 and
+    1 (earliest detection), a missed one -1, and each false positive between -``fp_weight`` and 0. So
+    with ``d`` windows caught: ``-(windows - d) - fp_weight * FP < score <= d - (windows - d)``.
+
+    The "reward low FN rate" profile scores a missed window -2 with the same other weights; when it
+    kept the same TP points, the difference of the two scores is the number of missed windows, up to
+    the few false positives that differ (at most ``fp_weight`` each). Returns ``(low, high)``; equal
+    when the counts pin it down.
+    """
+    eps = 1e-6
+    tp, fp, score = standard.true_positive_points, standard.false_positive_points, standard.score
+    least = 1 if tp else 0
+    feasible = [
+        caught
+        for caught in range(least, min(windows, tp) + 1)
+        if -(windows - caught) - fp_weight * fp - eps < score <= caught - (windows - caught) + eps
+    ]
+    if low_fn is not None and low_fn.true_positive_points == tp:
+        slack = fp_weight * abs(low_fn.false_positive_points - fp) + eps
+        missed = score - low_fn.score
+        feasible = [caught for caught in feasible if abs((windows - caught) - missed) <= slack]
+    if not feasible:
+        raise ValueError("the published scores are not consistent with any number of caught windows")
+    return min(feasible), max(feasible)

@@ -1,16 +1,19 @@
 """Online spike detection on a mention-count series (the crisis agent's trigger and ``veille spikes``).
 
-Each new count is compared with the counts seen at the same time of day over the last few days:
+Each new count is first added to the volume of the last ``window`` (an hour by default), so that a
+burst that lasts is seen as one rise rather than a string of small ones. That volume is compared
+with the volumes seen at the same time of day over the last ``history`` days:
 
-- counts are square-rooted first, so that the noise of a count is about the same size whether a
-  brand gets 3 or 3,000 mentions per interval (the square root of a Poisson count has a standard
-  deviation of about 0.5);
-- the baseline is the median of those roots in the same time-of-day slot over ``history``, and
-  the spread their median absolute deviation, never below 0.5 (pure counting noise);
-- the score is the robust z-score of the new count against that baseline.
+- volumes are square-rooted, so that noise is about the same size whether a brand gets 3 or 3,000
+  mentions (the square root of a Poisson count has a standard deviation of about 0.5);
+- the baseline is the median of those roots in the same time-of-day slot, and the spread their
+  median absolute deviation, never below 0.5 (pure counting noise);
+- the score is the robust z-score of the new volume against that baseline.
 
-An alert fires when the score reaches ``threshold``, the count is at least ``min_volume``, the
-``warmup`` is over, and no alert fired within ``cooldown`` (so one burst gives one alert).
+An alert fires when the score reaches ``threshold`` *and* is among the highest ``1 - quantile`` of the
+series' own scores over ``history`` (a brand that is always bursty needs a bigger burst), the volume
+is at least ``min_volume``, the ``warmup`` is over, and no alert fired within ``cooldown`` (so one
+burst gives one alert).
 
 :class:`SpikeDetector` holds the state of one series and is updated one point at a time;
 :func:`detect_spikes` runs it over a whole series.
@@ -33,10 +36,12 @@ MAD_TO_SD = 1.4826
 @dataclass(frozen=True, slots=True)
 class SpikeConfig:
     threshold: float = 6.0
+    quantile: float = 0.99
     min_volume: float = 5.0
+    window: timedelta = timedelta(hours=1)
     history: timedelta = timedelta(days=7)
     warmup: timedelta = timedelta(days=2)
-    cooldown: timedelta = timedelta(hours=6)
+    cooldown: timedelta = timedelta(hours=12)
     slot_minutes: int = 60
     min_slot_samples: int = 6
 
@@ -47,6 +52,10 @@ class SpikeConfig:
             raise ValueError("threshold must be positive")
         if self.min_slot_samples < 1:
             raise ValueError("min_slot_samples must be at least 1")
+        if not 0 <= self.quantile <= 1:
+            raise ValueError("quantile must be between 0 and 1")
+        if self.window <= timedelta(0) or self.history <= timedelta(0):
+            raise ValueError("window and history must be positive durations")
 
 
 class SpikePoint(NamedTuple):
@@ -56,10 +65,16 @@ class SpikePoint(NamedTuple):
 
 @dataclass(slots=True)
 class SpikeDetector:
-    """State of one count series. ``update`` is O(samples in one slot), about 100 values by default."""
+    """State of one count series: about ``history`` worth of square-rooted volumes and scores.
+
+    ``update`` costs a median over one time-of-day slot (about 84 values by default) and, only when
+    every other alert condition holds, a sort of the recent scores.
+    """
 
     config: SpikeConfig = field(default_factory=SpikeConfig)
     _slots: dict[int, deque[tuple[datetime, float]]] = field(default_factory=dict, init=False, repr=False)
+    _window: deque[tuple[datetime, float]] = field(default_factory=deque, init=False, repr=False)
+    _scores: deque[tuple[datetime, float]] = field(default_factory=deque, init=False, repr=False)
     _first_seen: datetime | None = field(default=None, init=False)
     _last_seen: datetime | None = field(default=None, init=False)
     _last_alert: datetime | None = field(default=None, init=False)
@@ -75,26 +90,50 @@ class SpikeDetector:
         return centre, max(MAD_TO_SD * mad, POISSON_SQRT_SD), len(roots)
 
     def update(self, value: float, timestamp: datetime) -> SpikePoint:
-        """Score one count and say whether it opens a new alert. Out-of-order points are scored, not learnt."""
+        """Score one count and say whether it opens a new alert.
+
+        A point older than the newest one seen is scored but not learnt (a late, out-of-order point
+        must not shift the baseline backwards).
+        """
         if value < 0 or math.isnan(value):
             raise ValueError(f"a count must be a non-negative number, got {value!r}")
+        in_order = self._last_seen is None or timestamp > self._last_seen
         if self._first_seen is None:
             self._first_seen = timestamp
-        root = math.sqrt(value)
+        volume = self._add_to_window(value, timestamp) if in_order else sum(v for _, v in self._window) + value
+        root = math.sqrt(volume)
         centre, spread, samples = self.baseline(timestamp)
         score = (root - centre) / spread if samples >= self.config.min_slot_samples else 0.0
         alert = (
             score >= self.config.threshold
-            and value >= self.config.min_volume
+            and volume >= self.config.min_volume
             and timestamp - self._first_seen >= self.config.warmup
             and (self._last_alert is None or timestamp - self._last_alert >= self.config.cooldown)
+            and score >= self._recent_score_quantile()
         )
         if alert:
             self._last_alert = timestamp
-        if self._last_seen is None or timestamp > self._last_seen:
+        if in_order:
             self._last_seen = timestamp
             self._slot_history(timestamp).append((timestamp, root))
+            self._scores.append((timestamp, score))
         return SpikePoint(round(score, 4), alert)
+
+    def _add_to_window(self, value: float, timestamp: datetime) -> float:
+        self._window.append((timestamp, value))
+        oldest_kept = timestamp - self.config.window
+        while self._window[0][0] <= oldest_kept:
+            self._window.popleft()
+        oldest_score = timestamp - self.config.history
+        while self._scores and self._scores[0][0] < oldest_score:
+            self._scores.popleft()
+        return sum(v for _, v in self._window)
+
+    def _recent_score_quantile(self) -> float:
+        if not self._scores:
+            return -math.inf
+        ordered = sorted(score for _, score in self._scores)
+        return ordered[min(len(ordered) - 1, int(self.config.quantile * (len(ordered) - 1)))]
 
     def _slot_history(self, timestamp: datetime) -> deque[tuple[datetime, float]]:
         minute_of_day = timestamp.hour * 60 + timestamp.minute

@@ -45,6 +45,10 @@ def test_query_elasticsearch_or_of_fields_is_a_filter_inside_and():
     assert field_filter["bool"]["minimum_should_match"] == 1
 
 
+def test_query_elasticsearch_field_group_equals_the_spelled_out_or():
+    assert compile_query("lang:(fr OR en) livraison") == compile_query("(lang:fr OR lang:en) livraison")
+
+
 def test_query_elasticsearch_or_requires_one_clause():
     query = compile_query("livraison OR colis")
     assert query["bool"]["minimum_should_match"] == 1

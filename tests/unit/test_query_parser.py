@@ -113,6 +113,17 @@ def test_query_parser_field_star_means_exists_and_pattern_means_wildcard():
     assert parse_query("watch:acme*").kind == "wildcard"
 
 
+def test_query_parser_field_group_is_an_or_of_values():
+    node = parse_query('watch:(acme OR "Acme Corp" OR acme*)')
+    assert isinstance(node, Or)
+    assert [(child.value, child.kind, child.quoted) for child in node.children] == [
+        ("acme", "exact", False),
+        ("Acme Corp", "exact", True),
+        ("acme*", "wildcard", False),
+    ]
+    assert {child.field for child in node.children} == {"watch"}
+
+
 def test_query_parser_field_value_keeps_colons():
     node = parse_query("source:https://example.org/feed")
     assert node == FieldMatch("source", "https://example.org/feed", "exact", False, 0)
@@ -158,6 +169,10 @@ def caret_column(error: QuerySyntaxError) -> int:
         ("livraison - retard", 10, "'-' must be followed"),
         ("lang:", 5, "value"),
         ("lang: )", 6, "value"),
+        ("lang:()", 6, "value"),
+        ("lang:(fr OR en", 5, "never closed"),
+        ("lang:(fr en)", 9, "with OR"),
+        ("platform:(mastodon OR mastodn)", 22, "not a known platform"),
         ("a NEAR b", 2, "NEAR needs a distance"),
         ("a NEAR/2 b NEAR/2 c", 11, "NEAR/n must join"),
         ("NEAR/3 x", 0, "NEAR/3 needs"),

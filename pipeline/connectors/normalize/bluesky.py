@@ -32,7 +32,9 @@ DEFAULT_SOURCE = "bsky.app"
 _TEXT_NOTIFICATIONS = {"mention", "reply", "quote"}
 
 
-def normalize_bluesky(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_bluesky(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     def body(collector: Collector) -> None:
         documents, rejects = load_recording(payload)
         collector.add_rejects(rejects)
@@ -113,7 +115,16 @@ def _jetstream_event(collector: Collector, event: dict, ref: str, source: str) -
     if not isinstance(record, dict):
         collector.reject(f"post {operation} without a record", event, collector.mention_id(uri))
         return
-    _add_post(collector, event, uri=uri, did=did, author={"id": did}, record=record, source=source, fallback_time=event.get("time_us"))
+    _add_post(
+        collector,
+        event,
+        uri=uri,
+        did=did,
+        author={"id": did},
+        record=record,
+        source=source,
+        fallback_time=event.get("time_us"),
+    )
 
 
 def _thread(collector: Collector, thread: dict, ref: str, source: str) -> None:
@@ -173,7 +184,18 @@ def _post_view(collector: Collector, view: dict, ref: str, source: str) -> None:
     )
 
 
-def _add_post(collector: Collector, raw: Any, *, uri: str, did: str, author: dict, record: dict, source: str, fallback_time: Any, metrics: dict | None = None) -> None:
+def _add_post(
+    collector: Collector,
+    raw: Any,
+    *,
+    uri: str,
+    did: str,
+    author: dict,
+    record: dict,
+    source: str,
+    fallback_time: Any,
+    metrics: dict | None = None,
+) -> None:
     reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
     parent = as_str((reply.get("parent") or {}).get("uri")) if isinstance(reply.get("parent"), dict) else None
     root = as_str((reply.get("root") or {}).get("uri")) if isinstance(reply.get("root"), dict) else None

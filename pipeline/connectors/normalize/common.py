@@ -52,7 +52,9 @@ class NormalizeResult:
 
 
 class Normalizer(Protocol):
-    def __call__(self, payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult: ...
+    def __call__(
+        self, payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+    ) -> NormalizeResult: ...
 
 
 def excerpt(item: Any, limit: int = RAW_EXCERPT_BYTES) -> bytes:
@@ -91,8 +93,11 @@ class Collector:
     def deleted(self, native_id: Any, reason: str, raw: Any) -> None:
         self.reject(reason, raw, self.mention_id(native_id), deleted=True)
 
-    def add(self, raw: Any, **fields: Any) -> Mention | None:
-        """Validate one mention from ``fields`` (``native_id`` required); on failure record a reject."""
+    def add(self, raw: Any, *, date_optional: bool = False, **fields: Any) -> Mention | None:
+        """Validate one mention from ``fields`` (``native_id`` required); on failure record a reject.
+
+        ``date_optional``: the source may legitimately omit the date (feeds); the fetch time stands in.
+        """
         native_id = fields.get("native_id")
         if native_id is None or native_id == "":
             self.reject("missing id", raw)
@@ -100,10 +105,14 @@ class Collector:
         native_id = str(native_id)
         ref = self.mention_id(native_id)
         if fields.get("created_at") is None:
-            if self.fetched_at is None:
-                self.reject("missing creation date", raw, ref)
+            if not date_optional or self.fetched_at is None:
+                self.reject("missing or unreadable creation date", raw, ref)
                 return None
             fields["created_at"] = self.fetched_at
+        author = fields.get("author")
+        if not isinstance(author, dict) or not author.get("id"):
+            self.reject("missing author", raw, ref)
+            return None
         text = fields.get("text")
         if not isinstance(text, str) or not text.strip():
             self.reject("no text", raw, ref)
@@ -116,7 +125,13 @@ class Collector:
             fields["title"] = title.strip()[:2048] or None
         try:
             mention = Mention.model_validate(
-                {**fields, "id": ref, "native_id": native_id, "platform": self.platform, "fetched_at": fields.get("fetched_at", self.fetched_at)}
+                {
+                    **fields,
+                    "id": ref,
+                    "native_id": native_id,
+                    "platform": self.platform,
+                    "fetched_at": fields.get("fetched_at", self.fetched_at),
+                }
             )
         except ValidationError as exc:
             self.reject(describe_validation_error(exc), raw, ref)
@@ -152,12 +167,31 @@ def decode_text(payload: bytes) -> str:
         return payload.decode("utf-16-le", errors="replace")
     if len(payload) >= 4 and not payload[0] and payload[1] and not payload[2]:
         return payload.decode("utf-16-be", errors="replace")
+    western = payload.decode("cp1252", errors="replace")
+    if _reads_as_western(western):
+        return western
     from charset_normalizer import from_bytes
 
     best = from_bytes(payload[:200_000]).best()
     if best is not None and best.encoding:
         return payload.decode(best.encoding, errors="replace")
-    return payload.decode("cp1252", errors="replace")
+    return western
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{3,}")
+
+
+def _reads_as_western(text: str) -> bool:
+    """cp1252 is the usual wrong encoding, and charset detectors misjudge short texts. Accented Latin
+    letters come one or two at a time between ASCII ones; a Cyrillic or Greek text read as cp1252 gives
+    long runs of accented letters, so little text in such runs means cp1252 is the right reading."""
+    non_ascii = sum(1 for c in text if ord(c) > 127)
+    if non_ascii == 0:
+        return True
+    if "\ufffd" in text:
+        return False
+    in_runs = sum(len(m) for m in _NON_ASCII_RUN.findall(text))
+    return in_runs <= 0.2 * non_ascii
 
 
 class PayloadError(ValueError):
@@ -253,7 +287,11 @@ def parse_json_documents(payload: bytes) -> tuple[list[Document], list[Reject]]:
     if partial is None:
         raise PayloadError(f"not valid JSON: {whole_error}")
     return [Document(partial, "document (truncated)")], [
-        Reject(f"payload is truncated or malformed JSON ({whole_error}); complete items were kept", excerpt(stripped[-RAW_EXCERPT_BYTES:]), "document")
+        Reject(
+            f"payload is truncated or malformed JSON ({whole_error}); complete items were kept",
+            excerpt(stripped[-RAW_EXCERPT_BYTES:]),
+            "document",
+        )
     ]
 
 
@@ -374,7 +412,9 @@ def load_recording(payload: bytes) -> tuple[list[Document], list[Reject]]:
     return out, rejects
 
 
-def run(platform: Platform, payload: bytes, fetched_at: datetime | None, body: Callable[[Collector], None]) -> NormalizeResult:
+def run(
+    platform: Platform, payload: bytes, fetched_at: datetime | None, body: Callable[[Collector], None]
+) -> NormalizeResult:
     """Run ``body`` with a fresh collector; a payload that cannot be read at all becomes one reject."""
     collector = Collector(platform, fetched_at=fetched_at)
     try:
@@ -425,7 +465,7 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCK_TAGS:
+        elif tag in _BLOCK_TAGS and tag != "li":
             self.parts.append("\n\n" if tag in ("p", "blockquote", "pre") else "\n")
             if tag == "pre":
                 self.pre = max(0, self.pre - 1)
@@ -446,9 +486,13 @@ def html_to_text(html: str | None) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return _squeeze(html)
+    html = html[:MAX_HTML_CHARS]
+    last_open = html.rfind("<")
+    if last_open > html.rfind(">"):  # a tag cut off at the end would come out as text
+        html = html[:last_open]
     parser = _TextExtractor()
     try:
-        parser.feed(html[:MAX_HTML_CHARS])
+        parser.feed(html)
         parser.close()
     except (AssertionError, ValueError):  # HTMLParser can give up on hostile markup
         pass

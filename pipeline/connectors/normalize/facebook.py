@@ -28,11 +28,14 @@ from pipeline.connectors.normalize.common import (
 )
 from pipeline.mention import Platform
 
+UNKNOWN_AUTHOR = "unknown"
 _TEXTLESS_ITEMS = {"reaction", "like"}
 _DELETE_VERBS = {"remove", "delete"}
 
 
-def normalize_facebook(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_facebook(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     instagram = Collector(Platform.instagram, fetched_at=fetched_at)
 
     def body(facebook: Collector) -> None:
@@ -103,18 +106,25 @@ def _entry(collector: Collector, entry: Any, ref: str, hint: str | None) -> None
             _feed_change(collector, change.get("field"), value, entry, page_id, item_ref, hint)
 
 
-def _feed_change(collector: Collector, field: Any, value: dict, entry: dict, page_id: str | None, ref: str, hint: str | None) -> None:
+def _feed_change(
+    collector: Collector, field: Any, value: dict, entry: dict, page_id: str | None, ref: str, hint: str | None
+) -> None:
     if field not in ("feed", "mention", "mentions"):
         collector.reject(f"webhook field {field!r} is not a post or comment", value, ref)
         return
     item = as_str(value.get("item")) or "post"
     verb = as_str(value.get("verb")) or "add"
-    native_id = as_str(value.get("comment_id")) or as_str(value.get("post_id")) or as_str(value.get("share_id")) or as_str(value.get("id"))
+    native_id = (
+        as_str(value.get("comment_id"))
+        or as_str(value.get("post_id"))
+        or as_str(value.get("share_id"))
+        or as_str(value.get("id"))
+    )
     if item in _TEXTLESS_ITEMS:
         collector.reject(f"{item} {verb}: a reaction carries no text", value, ref)
         return
-    if native_id is None:
-        collector.reject(f"{item} {verb}: no comment_id or post_id", value, ref)
+    if native_id is None or (item == "comment" and value.get("comment_id") is None):
+        collector.reject(f"{item} {verb}: no {'comment_id' if item == 'comment' else 'post_id'}", value, ref)
         return
     if verb in _DELETE_VERBS:
         collector.deleted(native_id, f"{item} removed (verb {verb})", value)
@@ -125,13 +135,14 @@ def _feed_change(collector: Collector, field: Any, value: dict, entry: dict, pag
     sender = value.get("from") if isinstance(value.get("from"), dict) else {}
     author_id = as_str(sender.get("id")) or as_str(value.get("sender_id"))
     author_name = as_str(sender.get("name")) or as_str(value.get("sender_name"))
-    if author_id is None:
-        # Page mention webhooks may omit the author; the id in the post id is the page or profile that posted.
-        post_id = as_str(value.get("post_id")) or ""
-        author_id = post_id.split("_", 1)[0] if "_" in post_id else None
-    post_id = as_str(value.get("post_id"))
-    parent_id = as_str(value.get("parent_id"))
     is_comment = item in ("comment", "reply") or (value.get("comment_id") is not None)
+    if author_id is None:
+        # Mention webhooks leave the author out. A post id starts with its poster's id; a commenter is
+        # unknown until the comment is fetched, and that should not cost the mention.
+        post_id = as_str(value.get("post_id")) or ""
+        author_id = UNKNOWN_AUTHOR if is_comment else (post_id.split("_", 1)[0] if "_" in post_id else None)
+    post_id = as_str(value.get("post_id"))
+    parent_id = as_str(value.get("parent_id")) or post_id
     text = plain(value.get("message")) or plain(value.get("description"))
     if item == "share" and not text and as_str(value.get("link")):
         text = as_str(value.get("link")) or ""
@@ -139,7 +150,7 @@ def _feed_change(collector: Collector, field: Any, value: dict, entry: dict, pag
         value,
         native_id=native_id,
         source=hint or page_id or "facebook",
-        author={"id": author_id or "unknown", "name": author_name},
+        author={"id": author_id, "name": author_name},
         text=text,
         url=_url(native_id, post_id, is_comment),
         created_at=parse_time(value.get("created_time")) or parse_time(entry.get("time")),
@@ -171,14 +182,22 @@ def _graph_object(collector: Collector, item: Any, ref: str, hint: str | None) -
     post = item.get("post") if isinstance(item.get("post"), dict) else {}
     is_comment = bool(parent or post or "comment_count" in item or "like_count" in item) and "story" not in item
     post_id = as_str(post.get("id"))
-    reactions = item.get("reactions", {}).get("summary", {}).get("total_count") if isinstance(item.get("reactions"), dict) else None
-    comments = item.get("comments", {}).get("summary", {}).get("total_count") if isinstance(item.get("comments"), dict) else None
+    reactions = (
+        item.get("reactions", {}).get("summary", {}).get("total_count")
+        if isinstance(item.get("reactions"), dict)
+        else None
+    )
+    comments = (
+        item.get("comments", {}).get("summary", {}).get("total_count")
+        if isinstance(item.get("comments"), dict)
+        else None
+    )
     shares = item.get("shares", {}).get("count") if isinstance(item.get("shares"), dict) else None
     collector.add(
         item,
         native_id=native_id,
-        source=hint or (native_id.split("_", 1)[0] if "_" in native_id else "facebook"),
-        author={"id": as_str(sender.get("id")) or "unknown", "name": as_str(sender.get("name"))},
+        source=hint or (native_id.split("_", 1)[0] if "_" in native_id and not is_comment else "facebook"),
+        author={"id": as_str(sender.get("id")), "name": as_str(sender.get("name"))},
         text=join_text(plain(item.get("message")), plain(item.get("description"))) or plain(item.get("story")),
         url=as_str(item.get("permalink_url")) or _url(native_id, post_id, is_comment),
         created_at=parse_time(item.get("created_time")),
@@ -201,6 +220,11 @@ def _instagram_change(collector: Collector, field: Any, value: dict, entry: dict
         collector.reject("Instagram change without id, comment_id or media_id", value, ref)
         return
     sender = value.get("from") if isinstance(value.get("from"), dict) else {}
+    if not sender and not (value.get("text") or value.get("caption")):
+        collector.reject(
+            "mention notice carries only ids (fetch the comment or media)", value, collector.mention_id(native_id)
+        )
+        return
     media = value.get("media") if isinstance(value.get("media"), dict) else {}
     media_id = as_str(media.get("id")) or (as_str(value.get("media_id")) if value.get("comment_id") else None)
     parent_id = as_str(value.get("parent_id"))
@@ -208,9 +232,14 @@ def _instagram_change(collector: Collector, field: Any, value: dict, entry: dict
         value,
         native_id=native_id,
         source=hint or as_str(entry.get("id")) or "instagram",
-        author={"id": as_str(sender.get("id")) or as_str(sender.get("username")) or "unknown", "handle": as_str(sender.get("username"))},
+        author={
+            "id": as_str(sender.get("id")) or as_str(sender.get("username")),
+            "handle": as_str(sender.get("username")),
+        },
         text=plain(value.get("text")) or plain(value.get("caption")),
         created_at=parse_time(value.get("timestamp")) or parse_time(entry.get("time")),
-        parent_id=collector.mention_id(parent_id or media_id) if (parent_id or media_id) and (parent_id or media_id) != native_id else None,
+        parent_id=collector.mention_id(parent_id or media_id)
+        if (parent_id or media_id) and (parent_id or media_id) != native_id
+        else None,
         conversation_id=collector.mention_id(media_id) if media_id and media_id != native_id else None,
     )

@@ -29,7 +29,9 @@ HN_SITE = "news.ycombinator.com"
 _ITEM_TYPES = {"story", "comment", "job", "poll", "pollopt"}
 
 
-def normalize_hackernews(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_hackernews(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     def body(collector: Collector) -> None:
         documents, rejects = load_recording(payload)
         collector.add_rejects(rejects)
@@ -96,7 +98,7 @@ def _item(collector: Collector, item: dict, ref: str, source: str) -> None:
         item,
         native_id=native_id,
         source=source,
-        author={"id": by or "unknown", "handle": by},
+        author={"id": by, "handle": by},
         title=title,
         text=join_text(title, body) or as_str(item.get("url")) or "",
         url=f"https://{HN_SITE}/item?id={native_id}",
@@ -124,7 +126,7 @@ def _algolia_hit(collector: Collector, hit: Any, ref: str, source: str) -> None:
         hit,
         native_id=native_id,
         source=source,
-        author={"id": author or "unknown", "handle": author},
+        author={"id": author, "handle": author},
         title=None if is_comment else title,
         text=body if is_comment else (join_text(title, body) or as_str(hit.get("url")) or ""),
         url=f"https://{HN_SITE}/item?id={native_id}",

@@ -40,7 +40,9 @@ _TEXT_NOTIFICATIONS = {"mention", "status", "update", "quote"}
 _NOT_PUBLIC = {"direct", "private"}
 
 
-def normalize_mastodon(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_mastodon(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     def body(collector: Collector) -> None:
         if _looks_like_event_stream(payload):
             _event_stream(collector, decode_text(payload), "stream", source_hint)
@@ -48,18 +50,21 @@ def normalize_mastodon(payload: bytes, *, source_hint: str | None = None, fetche
         documents, rejects = load_recording(payload)
         collector.add_rejects(rejects)
         for document in documents:
-            instance = source_hint
             if document.data is None:
                 raw = document.context.get("body") or b""
                 if _looks_like_event_stream(raw):
-                    _event_stream(collector, decode_text(raw), document.ref, instance)
+                    _event_stream(collector, decode_text(raw), document.ref, source_hint)
                 elif raw.strip() not in (b"OK", b""):
                     collector.reject(f"{document.ref}: body is neither JSON nor an event stream", raw, document.ref)
                 continue
-            if document.context.get("method") == "DELETE" and isinstance(document.data, dict) and document.data.get("id"):
+            if (
+                document.context.get("method") == "DELETE"
+                and isinstance(document.data, dict)
+                and document.data.get("id")
+            ):
                 collector.deleted(document.data["id"], "status deleted (DELETE request)", document.data)
                 continue
-            _walk(collector, document.data, document.ref, instance)
+            _walk(collector, document.data, document.ref, source_hint)
 
     return run(Platform.mastodon, payload, fetched_at, body)
 
@@ -124,7 +129,7 @@ def _walk(collector: Collector, data: Any, ref: str, instance: str | None) -> No
     if is_truncated(data) and not any(k in data for k in ("statuses", "ancestors", "descendants")):
         collector.reject("item cut off by a truncated payload", data, ref)
         return
-    if "content" in data and "account" in data and "id" in data:
+    if "content" in data and "id" in data:
         _status(collector, data, ref, instance)
         return
     if "last_status" in data and "accounts" in data:
@@ -176,14 +181,16 @@ def _status(collector: Collector, status: dict, ref: str, instance: str | None) 
     account = status.get("account") if isinstance(status.get("account"), dict) else {}
     acct = as_str(account.get("acct"))
     url = as_str(status.get("url")) or as_str(status.get("uri"))
-    text = join_text(plain(status.get("spoiler_text")), html_to_text(as_str(status.get("content"))), _poll_text(status.get("poll")))
+    text = join_text(
+        plain(status.get("spoiler_text")), html_to_text(as_str(status.get("content"))), _poll_text(status.get("poll"))
+    )
     reply_to = as_str(status.get("in_reply_to_id"))
     collector.add(
         status,
         native_id=native_id,
         source=instance or _host(status.get("uri")) or _host(url) or "mastodon",
         author={
-            "id": as_str(account.get("id")) or acct or "unknown",
+            "id": as_str(account.get("id")) or acct,
             "handle": acct,
             "name": as_str(account.get("display_name")),
             "followers": as_int(account.get("followers_count")) if "followers_count" in account else None,
@@ -206,4 +213,3 @@ def _poll_text(poll: Any) -> str:
         return ""
     options = [as_str(o.get("title")) for o in poll.get("options") or [] if isinstance(o, dict)]
     return "\n".join(f"- {o}" for o in options if o)
-

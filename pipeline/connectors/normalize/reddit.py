@@ -6,13 +6,15 @@ single things (``{"kind": "t1"|"t3", "data": {...}}``), bare thing data, JSON li
 cassettes. Nested ``replies`` are walked. Ids are fullnames (``t3_abc``, ``t1_xyz``) so submissions and
 comments never collide; a comment's ``parent_id`` and ``conversation_id`` (its submission) use them too.
 
-A body of ``[deleted]`` or ``[removed]`` is a deletion. A comment whose *author* deleted their account
+Text is markdown; without ``raw_json=1`` Reddit escapes ``&``, ``<``, ``>`` as entities, so they are
+unescaped. A body of ``[deleted]`` or ``[removed]`` is a deletion. A comment whose *author* deleted their account
 but whose text is still there stays a mention (author ``[deleted]``): the words are still public.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 from pipeline.connectors.normalize.common import (
@@ -34,7 +36,9 @@ _GONE = {"[deleted]", "[removed]"}
 _THING_PREFIX = {"t1": "comment", "t3": "submission"}
 
 
-def normalize_reddit(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_reddit(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     def body(collector: Collector) -> None:
         documents, rejects = load_recording(payload)
         collector.add_rejects(rejects)
@@ -130,7 +134,7 @@ def _thing(collector: Collector, kind: str, data: dict, ref: str, hint: str | No
             native_id=name,
             source=source,
             author=author_block,
-            text=plain(body),
+            text=unescape(plain(body)),
             url=url,
             created_at=created,
             metrics={"likes": as_int(data.get("score", data.get("ups"))), "replies": reply_count},
@@ -141,13 +145,13 @@ def _thing(collector: Collector, kind: str, data: dict, ref: str, hint: str | No
             _walk(collector, replies, f"{ref}.replies", hint)
         return
     selftext = data.get("selftext")
-    title = plain(data.get("title"))
+    title = unescape(plain(data.get("title")))
     if selftext in _GONE and (data.get("removed_by_category") or author == "[deleted]"):
         collector.deleted(name, f"submission {selftext.strip('[]')}", data)
         return
     link_url = as_str(data.get("url"))
     is_self = bool(data.get("is_self"))
-    body = plain(selftext) if isinstance(selftext, str) and selftext not in _GONE else ""
+    body = unescape(plain(selftext)) if isinstance(selftext, str) and selftext not in _GONE else ""
     collector.add(
         data,
         native_id=name,

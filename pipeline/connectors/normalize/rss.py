@@ -20,8 +20,8 @@ import feedparser
 from pipeline.connectors.normalize.common import (
     Collector,
     NormalizeResult,
-    as_int,
     PayloadError,
+    as_int,
     as_str,
     decode_text,
     excerpt,
@@ -39,7 +39,9 @@ from pipeline.mention import Platform
 MAX_NATIVE_ID = 900
 
 
-def normalize_rss(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_rss(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     def body(collector: Collector) -> None:
         if not payload or not payload.strip():
             collector.reject("empty document", payload, "feed")
@@ -47,8 +49,14 @@ def normalize_rss(payload: bytes, *, source_hint: str | None = None, fetched_at:
         if payload.lstrip()[:1] == b"{":
             _json_feed(collector, payload, source_hint)
             return
-        # A file object, never a string: feedparser would treat a string as a URL to fetch.
-        parsed = feedparser.parse(io.BytesIO(_declare_guessed_encoding(payload)), resolve_relative_uris=False, sanitize_html=False)
+        try:
+            # A file object, never a string: feedparser would treat a string as a URL to fetch.
+            parsed = feedparser.parse(
+                io.BytesIO(_declare_guessed_encoding(payload)), resolve_relative_uris=False, sanitize_html=False
+            )
+        except Exception as exc:  # noqa: BLE001 - feedparser can crash on hostile bytes (e.g. a mangled encoding name)
+            collector.reject(f"feedparser could not read the document: {type(exc).__name__}: {exc}", payload, "feed")
+            return
         feed = parsed.get("feed", {})
         source = source_hint or _feed_url(feed) or as_str(parsed.get("href")) or plain(feed.get("title")) or "rss"
         if not parsed.entries:
@@ -72,7 +80,9 @@ _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.IGNORECASE)
 def _declare_guessed_encoding(payload: bytes) -> bytes:
     """A feed that is not UTF-8 and does not say what it is gets its encoding guessed (charset-normalizer)
     and is re-encoded as UTF-8; feedparser alone would read such a feed as windows-1252."""
-    if payload.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _DECLARED_ENCODING.match(payload):
+    if payload.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _DECLARED_ENCODING.match(
+        payload
+    ):
         return payload
     try:
         payload.decode("utf-8")
@@ -96,15 +106,28 @@ def _json_feed(collector: Collector, payload: bytes, source_hint: str | None) ->
         if not isinstance(feed, dict) or not isinstance(feed.get("items"), list):
             collector.reject("JSON document is not a JSON Feed (no items list)", feed, document.ref)
             continue
-        source = source_hint or as_str(feed.get("feed_url")) or as_str(feed.get("home_page_url")) or plain(feed.get("title")) or "rss"
+        source = (
+            source_hint
+            or as_str(feed.get("feed_url"))
+            or as_str(feed.get("home_page_url"))
+            or plain(feed.get("title"))
+            or "rss"
+        )
         feed_authors = _json_feed_authors(feed)
         for n, item in enumerate(feed["items"]):
             ref = f"{document.ref}.items[{n}]"
-            if not isinstance(item, dict) or is_truncated(item):
-                collector.reject("item cut off or not an object", item, ref)
+            if not isinstance(item, dict):
+                collector.reject("item is not an object", item, ref)
+                continue
+            if is_truncated(item):
+                collector.reject("item cut off by a truncated payload", item, ref)
                 continue
             title = plain(item.get("title"))
-            body = plain(item.get("content_text")) or html_to_text(as_str(item.get("content_html"))) or plain(item.get("summary"))
+            body = (
+                plain(item.get("content_text"))
+                or html_to_text(as_str(item.get("content_html")))
+                or plain(item.get("summary"))
+            )
             native_id = as_str(item.get("id")) or as_str(item.get("url"))
             if native_id is None or len(native_id) > MAX_NATIVE_ID:
                 native_id = stable_hash(source, native_id, title, body)
@@ -114,6 +137,7 @@ def _json_feed(collector: Collector, payload: bytes, source_hint: str | None) ->
             language = as_str(item.get("language")) or as_str(feed.get("language"))
             collector.add(
                 item,
+                date_optional=True,
                 native_id=native_id,
                 source=source,
                 author={"id": as_str(author.get("url")) or author_name or source, "name": author_name},
@@ -174,7 +198,16 @@ def _detail_text(detail: Any) -> str:
     return html_to_text(value) if "html" in kind else plain(value)
 
 
-def _entry(collector: Collector, entry: Any, n: int, *, source: str, feed: Any, feed_date: datetime | None, feed_language: str | None) -> None:
+def _entry(
+    collector: Collector,
+    entry: Any,
+    n: int,
+    *,
+    source: str,
+    feed: Any,
+    feed_date: datetime | None,
+    feed_language: str | None,
+) -> None:
     title_detail = entry.get("title_detail")
     title = _detail_text(title_detail) if title_detail else plain(entry.get("title"))
     body = _entry_text(entry)
@@ -195,12 +228,18 @@ def _entry(collector: Collector, entry: Any, n: int, *, source: str, feed: Any, 
     language = language or feed_language
     in_reply_to = entry.get("thr_in-reply-to")
     parent = as_str(in_reply_to.get("ref")) if hasattr(in_reply_to, "get") else None
-    created = _struct_time(entry.get("published_parsed")) or _struct_time(entry.get("updated_parsed")) or _struct_time(entry.get("created_parsed")) or feed_date
+    created = (
+        _struct_time(entry.get("published_parsed"))
+        or _struct_time(entry.get("updated_parsed"))
+        or _struct_time(entry.get("created_parsed"))
+        or feed_date
+    )
     if not text:
         collector.reject(f"entry {n}: no title and no text", excerpt(dict(entry)), collector.mention_id(native_id))
         return
     collector.add(
         dict(entry),
+        date_optional=True,
         native_id=native_id,
         source=source,
         author={"id": author_id[:512], "name": author_name[:512] if author_name else None},

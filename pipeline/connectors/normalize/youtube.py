@@ -27,7 +27,9 @@ from pipeline.connectors.normalize.common import (
 from pipeline.mention import Platform
 
 
-def normalize_youtube(payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None) -> NormalizeResult:
+def normalize_youtube(
+    payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
+) -> NormalizeResult:
     def body(collector: Collector) -> None:
         documents, rejects = load_recording(payload)
         collector.add_rejects(rejects)
@@ -84,13 +86,37 @@ def _thread(collector: Collector, thread: dict, ref: str, hint: str | None) -> N
     if not isinstance(top, dict):
         collector.reject("comment thread without topLevelComment", thread, ref)
     else:
-        _comment(collector, top, f"{ref}.topLevelComment", hint, video_id=video_id, thread_id=None, replies=as_int(snippet.get("totalReplyCount")))
+        _comment(
+            collector,
+            top,
+            f"{ref}.topLevelComment",
+            hint,
+            video_id=video_id,
+            thread_id=None,
+            replies=as_int(snippet.get("totalReplyCount")),
+        )
     replies = thread.get("replies", {}).get("comments") if isinstance(thread.get("replies"), dict) else None
     for n, reply in enumerate(replies or []):
-        _comment(collector, reply, f"{ref}.replies[{n}]", hint, video_id=video_id, thread_id=thread_id or (top or {}).get("id"))
+        _comment(
+            collector,
+            reply,
+            f"{ref}.replies[{n}]",
+            hint,
+            video_id=video_id,
+            thread_id=thread_id or (top or {}).get("id"),
+        )
 
 
-def _comment(collector: Collector, comment: Any, ref: str, hint: str | None, *, video_id: str | None, thread_id: str | None, replies: int = 0) -> None:
+def _comment(
+    collector: Collector,
+    comment: Any,
+    ref: str,
+    hint: str | None,
+    *,
+    video_id: str | None,
+    thread_id: str | None,
+    replies: int = 0,
+) -> None:
     if not isinstance(comment, dict) or is_truncated(comment):
         collector.reject("comment cut off or not an object", comment, ref)
         return
@@ -100,7 +126,11 @@ def _comment(collector: Collector, comment: Any, ref: str, hint: str | None, *, 
         collector.reject("comment without snippet", comment, collector.mention_id(native_id) if native_id else ref)
         return
     if snippet.get("moderationStatus") == "rejected":
-        collector.reject("comment rejected by the channel's moderators", comment, collector.mention_id(native_id) if native_id else ref)
+        collector.reject(
+            "comment rejected by the channel's moderators",
+            comment,
+            collector.mention_id(native_id) if native_id else ref,
+        )
         return
     video_id = as_str(snippet.get("videoId")) or video_id
     parent = as_str(snippet.get("parentId")) or thread_id
@@ -108,7 +138,11 @@ def _comment(collector: Collector, comment: Any, ref: str, hint: str | None, *, 
     author_id = as_str(channel.get("value")) if isinstance(channel, dict) else as_str(channel)
     author_name = as_str(snippet.get("authorDisplayName"))
     handle = author_name if author_name and author_name.startswith("@") else None
-    text = plain(snippet.get("textOriginal")) if isinstance(snippet.get("textOriginal"), str) else html_to_text(as_str(snippet.get("textDisplay")))
+    text = (
+        plain(snippet.get("textOriginal"))
+        if isinstance(snippet.get("textOriginal"), str)
+        else html_to_text(as_str(snippet.get("textDisplay")))
+    )
     url = None
     if video_id and native_id:
         url = f"https://www.youtube.com/watch?v={video_id}&lc={native_id}"
@@ -116,7 +150,7 @@ def _comment(collector: Collector, comment: Any, ref: str, hint: str | None, *, 
         comment,
         native_id=native_id,
         source=hint or video_id or as_str(snippet.get("channelId")) or "youtube",
-        author={"id": author_id or author_name or "unknown", "handle": handle, "name": author_name},
+        author={"id": author_id or author_name, "handle": handle, "name": author_name},
         text=text,
         url=url,
         created_at=parse_time(snippet.get("publishedAt")),
@@ -141,7 +175,7 @@ def _video(collector: Collector, video: dict, ref: str, hint: str | None) -> Non
         video,
         native_id=native_id,
         source=hint or channel_id or "youtube",
-        author={"id": channel_id or "unknown", "name": as_str(snippet.get("channelTitle"))},
+        author={"id": channel_id, "name": as_str(snippet.get("channelTitle"))},
         title=title,
         text=join_text(title, plain(snippet.get("description"))),
         language=language[:16] if language else None,

@@ -1,0 +1,171 @@
+"""Tagging quality on the VALIDATION splits, side by side with the peers a user would otherwise pick, and speed.
+
+Run from the repository root:  python -m bench.bench_tagging [--data ../shared/datasets]
+Writes bench/results/tagging.json. Peers: VADER (English sentiment), textblob-fr (French sentiment) and the
+project's first rule tagger. Speed is measured on ONE pinned core, batches of 500, best of 3 runs.
+Validation scores of the trained heads are slightly optimistic: their decision thresholds were tuned there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.settings import get_settings  # noqa: E402
+from pipeline.tagging import TagInput, Tags  # noqa: E402
+from pipeline.tagging import datasets  # noqa: E402
+from pipeline.tagging.bundle import load_bundle, model_paths  # noqa: E402
+from pipeline.tagging.rules import RuleTagger  # noqa: E402
+from pipeline.tagging.trained import TrainedTagger  # noqa: E402
+from pipeline.tagging.training import macro_f1, macro_recall, positive_f1, weighted_f1  # noqa: E402
+
+BATCH = 500
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def tag_all(tag_batch: Callable[[Sequence[TagInput]], list[Tags]], texts: Sequence[str], lang: str | None = None,
+            platform_name: str = "twitter") -> list[Tags]:
+    items = [TagInput(text=t, lang=lang, platform=platform_name, created_at=CREATED) for t in texts]
+    out: list[Tags] = []
+    for start in range(0, len(items), BATCH):
+        out.extend(tag_batch(items[start: start + BATCH]))
+    return out
+
+
+def vader_labels(texts: Sequence[str]) -> list[str]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    labels = []
+    for text in texts:
+        compound = analyzer.polarity_scores(text)["compound"]  # thresholds from VADER's README
+        labels.append("positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral")
+    return labels
+
+
+def textblob_fr_labels(texts: Sequence[str]) -> list[str]:
+    from textblob import Blobber
+    from textblob_fr import PatternAnalyzer, PatternTagger
+
+    blob = Blobber(pos_tagger=PatternTagger(), analyzer=PatternAnalyzer())
+    labels = []
+    for text in texts:
+        polarity = blob(text).sentiment[0]
+        labels.append("positive" if polarity > 0 else "negative" if polarity < 0 else "neutral")
+    return labels
+
+
+def has(category: str, tags: Sequence[Tags]) -> list[str]:
+    return ["yes" if category in t.categories else "no" for t in tags]
+
+
+def quality(data: Path, trained: TrainedTagger, rules: RuleTagger) -> dict:
+    results: dict = {}
+    taggers = {"veille-linear-v1": trained.tag_batch, "rules-v1": rules.tag_batch}
+
+    _, en_val = datasets.english_sentiment(data)
+    row = {"set": "tweeteval_sentiment_semeval2017/val.tsv", "n": len(en_val), "metric": "macro_recall",
+           "target_test": 70.0, "published_test": {"FastText": 62.9, "VADER": 57}}
+    for name, tag_batch in taggers.items():
+        row[name] = round(100 * macro_recall(en_val.labels, [t.sentiment for t in tag_all(tag_batch, en_val.texts)]), 1)
+    row["vader"] = round(100 * macro_recall(en_val.labels, vader_labels(en_val.texts)), 1)
+    results["sentiment_en"] = row
+
+    _, fr_val, _ = datasets.french_sentiment(data)
+    row = {"set": "fr_sentiment_deft2017_xlmt/val.tsv", "n": len(fr_val), "metric": "macro_f1",
+           "target_test": 65.0, "published_test": {"FastText": 54.8}}
+    for name, tag_batch in taggers.items():
+        row[name] = round(100 * macro_f1(fr_val.labels, [t.sentiment for t in tag_all(tag_batch, fr_val.texts)]), 1)
+    row["textblob_fr"] = round(100 * macro_f1(fr_val.labels, textblob_fr_labels(fr_val.texts)), 1)
+    results["sentiment_fr"] = row
+
+    binary_tasks = [
+        ("troll", "olid", datasets.offensive(data)["olid"][1], "tweeteval_offensive_olid/val.tsv", macro_f1, "macro_f1", 78.0, {"FastText": 73.4}),
+        ("troll", "mlma_fr", datasets.offensive(data)["mlma"][1], "fr_hate_mlma fold 7", macro_f1, "macro_f1", None, {}),
+        ("troll", "cyberagressionado_fr", datasets.offensive(data)["cyberagressionado"][1], "fr_toxic_cyberagressionado_v1 scenario split", macro_f1, "macro_f1", None, {}),
+        ("complaint", "preotiuc2019", datasets.complaints(data)[1], "complaints_preotiuc2019 fold 7", macro_f1, "macro_f1", 80.0, {"Preotiuc-Pietro 2019 LR (CV)": 78.0}),
+        ("false_information", "constraint2021", datasets.false_information(data)[1], "en_covid_fakenews_constraint2021/val.tsv", weighted_f1, "weighted_f1", 94.0, {"SVM": 93.3}),
+        ("legal_violation", "hateval", datasets.hate(data)["hateval"][1], "tweeteval_hate_hateval2019/val.tsv", macro_f1, "macro_f1", None, {"FastText": 50.6}),
+    ]
+    for category, key, split, set_name, metric, metric_name, target, published in binary_tasks:
+        row = {"set": set_name, "n": len(split), "metric": metric_name, "target_test": target, "published_test": published}
+        for name, tag_batch in taggers.items():
+            predicted = has(category, tag_all(tag_batch, split.texts))
+            row[name] = round(100 * metric(split.labels, predicted), 1)
+            row[f"{name}_f1_yes"] = round(100 * positive_f1(split.labels, predicted), 1)
+        results[f"{category}_{key}"] = row
+    return results
+
+
+def speed(tag_batch: Callable, texts: Sequence[str], repeats: int = 3) -> float:
+    items = [TagInput(text=t, platform="twitter", created_at=CREATED) for t in texts]
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for start in range(0, len(items), BATCH):
+            tag_batch(items[start: start + BATCH])
+        best = min(best, time.perf_counter() - started)
+    return round(len(items) / best)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "tagging.json")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        sys.exit(f"no datasets at {args.data}: nothing to benchmark")
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+    model_dir = get_settings().model_dir
+    started = time.perf_counter()
+    trained = TrainedTagger(load_bundle(model_dir))
+    load_seconds = round(time.perf_counter() - started, 2)
+    size_mb = round(sum(p.stat().st_size for p in model_paths(model_dir)) / 1e6, 1)
+    rules = RuleTagger()
+
+    results = quality(args.data, trained, rules)
+    _, en_val = datasets.english_sentiment(args.data)
+    _, fr_val, _ = datasets.french_sentiment(args.data)
+    mixed = en_val.texts + fr_val.texts * 3
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"2 cores shared with other jobs ({platform.machine()}, Python {platform.python_version()}); speed on 1 pinned core",
+        "model": trained.name,
+        "model_size_mb": size_mb,
+        "model_load_seconds": load_seconds,
+        "speed_mentions_per_second_one_core": {
+            "veille-linear-v1": speed(trained.tag_batch, mixed),
+            "rules-v1": speed(rules.tag_batch, mixed),
+            "vader_sentiment_only": round(len(en_val) / _timed(lambda: vader_labels(en_val.texts))),
+            "textblob_fr_sentiment_only": round(len(fr_val) / _timed(lambda: textblob_fr_labels(fr_val.texts))),
+            "texts": f"{len(mixed)} validation tweets (TweetEval en + DEFT fr x3), batches of {BATCH}",
+        },
+        "quality_on_validation_x100": results,
+        "note": "Trained heads' thresholds (and the regularisation strength) were chosen on these validation splits, "
+                "so their scores are optimistic; targets refer to held-back test splits, never used here.",
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=1, ensure_ascii=False))
+
+
+def _timed(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()

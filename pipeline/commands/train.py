@@ -1,0 +1,43 @@
+"""``veille train``: rebuild every shipped tagging model from the research sets and CM feedback, and its model card."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import typer
+
+from pipeline.cli import app
+
+log = logging.getLogger(__name__)
+
+
+@app.command("train")
+def train_command(
+    data: Path = typer.Option(Path("../shared/datasets"), "--data", help="folder of the labelled research sets"),
+    model_dir: Path | None = typer.Option(None, help="where to write the model (default: Settings.model_dir)"),
+    feedback_file: Path | None = typer.Option(None, help="CM feedback JSON lines (default: <data_dir>/feedback/feedback.jsonl)"),
+    no_feedback: bool = typer.Option(False, "--no-feedback", help="train on the research sets only"),
+) -> None:
+    """Train the language, sentiment and category heads (fixed seeds), tune thresholds on validation splits,
+    measure speed and write the model and pipeline/tagging/models/MODEL_CARD.md."""
+    from pipeline.settings import get_settings
+    from pipeline.tagging.bundle import save_bundle
+    from pipeline.tagging.feedback import feedback_path, read_feedback
+    from pipeline.tagging.model_card import measure_speed, write_model_card
+    from pipeline.tagging.training import build_head_data, train_bundle
+
+    settings = get_settings()
+    if not data.is_dir():
+        raise typer.BadParameter(f"{data} is not a folder", param_hint="--data")
+    model_dir = model_dir or settings.model_dir
+    feedback = [] if no_feedback else read_feedback(feedback_file or feedback_path(settings.data_dir))
+    log.info("training from %s with %d feedback records", data, len(feedback))
+    heads = build_head_data(data, feedback)
+    bundle = train_bundle(heads)
+    bundle.report["feedback_records"] = len(feedback)
+    bundle.report["speed"] = measure_speed(bundle, heads["sentiment_en"].validation["tweeteval_sentiment_val"].texts)
+    paths = save_bundle(bundle, model_dir)
+    card = write_model_card(bundle, model_dir / "MODEL_CARD.md", paths)
+    typer.echo(json.dumps({"model": [str(p) for p in paths], "model_card": str(card), "report": bundle.report}, indent=1))

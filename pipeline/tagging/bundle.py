@@ -1,0 +1,80 @@
+"""The shipped model: featurizer IDF, one weight matrix for all heads, and each head's layout and threshold.
+
+Saved without pickle (a compressed ``.npz`` of arrays plus a ``.json`` of metadata), so loading a model
+file never runs code and the format is readable from any language.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.tagging.features import Featurizer
+
+MODEL_NAME = "veille-linear-v1"
+
+
+@dataclass
+class ModelBundle:
+    version: str
+    featurizer: Featurizer
+    weights: np.ndarray  # n_features × n_outputs, float32
+    bias: np.ndarray  # n_outputs
+    heads: dict[str, dict]  # name -> {"classes": [...], "start": column, "threshold": float | None}
+    report: dict = field(default_factory=dict)
+
+    def head_width(self, name: str) -> int:
+        classes = self.heads[name]["classes"]
+        return 1 if len(classes) == 2 else len(classes)
+
+    def all_logits(self, X) -> np.ndarray:
+        return np.asarray(X @ self.weights) + self.bias
+
+    def head_probabilities(self, logits: np.ndarray, name: str) -> np.ndarray:
+        """(n, n_classes) for multi-class heads; (n,) of P(yes) for binary heads."""
+        start = self.heads[name]["start"]
+        return probabilities(logits[:, start: start + self.head_width(name)])
+
+    def head_scores(self, X, name: str) -> np.ndarray:
+        start, width = self.heads[name]["start"], self.head_width(name)
+        logits = np.asarray(X @ self.weights[:, start: start + width]) + self.bias[start: start + width]
+        return probabilities(logits)
+
+
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    if logits.shape[1] == 1:
+        return 1.0 / (1.0 + np.exp(-logits[:, 0]))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def model_paths(model_dir: Path, name: str = MODEL_NAME) -> tuple[Path, Path]:
+    return model_dir / f"{name}.npz", model_dir / f"{name}.json"
+
+
+def save_bundle(bundle: ModelBundle, model_dir: Path) -> tuple[Path, Path]:
+    arrays_path, meta_path = model_paths(model_dir, bundle.version)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(arrays_path, weights=bundle.weights, bias=bundle.bias,
+                        idf=bundle.featurizer.idf.idf_.astype(np.float32))
+    meta = {"version": bundle.version, "heads": bundle.heads, "report": bundle.report,
+            "n_features": bundle.featurizer.n_features}
+    meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return arrays_path, meta_path
+
+
+def load_bundle(model_dir: Path, name: str = MODEL_NAME) -> ModelBundle:
+    """Load a saved model; raises FileNotFoundError when either file is missing."""
+    arrays_path, meta_path = model_paths(model_dir, name)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    with np.load(arrays_path, allow_pickle=False) as arrays:
+        weights, bias, idf = arrays["weights"], arrays["bias"], arrays["idf"]
+    featurizer = Featurizer()
+    if meta["n_features"] != featurizer.n_features or weights.shape[0] != featurizer.n_features:
+        raise ValueError(f"{arrays_path}: built for {meta['n_features']} features, this code makes {featurizer.n_features}")
+    featurizer.set_idf(idf)
+    return ModelBundle(meta["version"], featurizer, np.ascontiguousarray(weights), bias, meta["heads"], meta.get("report", {}))

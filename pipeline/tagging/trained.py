@@ -1,0 +1,116 @@
+"""The trained tagger (``veille-linear-v1``): linear heads on hashed n-grams, lexicons and the CM playbook.
+
+Per batch: one feature matrix, one sparse-dense product for every head, then per mention a handful of
+regex searches and the playbook lookup. Language is French, English or other; other languages get
+their ISO code (py3langid, only called for them) and neutral sentiment, and only lexicon categories.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.tagging import TagInput, Tags
+from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, load_bundle
+from pipeline.tagging.lexicons import Lexicons, load_lexicons
+from pipeline.tagging.playbook import Playbook, load_playbook
+
+log = logging.getLogger(__name__)
+
+MODEL_LANGUAGES = ("en", "fr")
+# Heads trained on English data only: on French text they would guess, so French relies on the lexicons.
+ENGLISH_ONLY_HEADS = ("complaint", "false_information")
+BILINGUAL_HEADS = ("troll", "legal_violation")
+# A declared language wins unless the detector is at least this sure of another one.
+DECLARED_LANGUAGE_OVERRIDE = 0.9
+# Categories under which a positive sentiment is not praise.
+NOT_PRAISE = {"complaint", "troll", "legal_violation", "false_information", "counterfeit", "copyright"}
+
+
+def _other_language_code(text: str) -> str:
+    try:
+        import py3langid
+    except ImportError:
+        return "und"
+    code, _ = py3langid.classify(text)
+    return "und" if code in MODEL_LANGUAGES else code
+
+
+def resolve_language(p_lang: np.ndarray, classes: Sequence[str], declared: str | None, text: str) -> str:
+    """Detected language, deferring to the source's declared language unless the detector is very sure."""
+    best = int(p_lang.argmax())
+    detected, confidence = classes[best], float(p_lang[best])
+    declared = declared.split("-")[0].lower() if declared else None
+    if declared and declared != detected and confidence < DECLARED_LANGUAGE_OVERRIDE:
+        return declared
+    if detected == "other":
+        return declared or _other_language_code(text)
+    return detected
+
+
+class TrainedTagger:
+    name = MODEL_NAME
+
+    def __init__(self, bundle: ModelBundle, lexicons: Lexicons | None = None, playbook: Playbook | None = None):
+        self.bundle = bundle
+        self.lexicons = lexicons or load_lexicons()
+        self.playbook = playbook or load_playbook()
+        self.name = bundle.version
+
+    @classmethod
+    def load(cls, model_dir: Path, lexicon_file: Path | None = None, playbook_file: Path | None = None) -> TrainedTagger:
+        return cls(load_bundle(model_dir), load_lexicons(lexicon_file), load_playbook(playbook_file))
+
+    def threshold(self, head: str) -> float:
+        value = self.bundle.heads[head].get("threshold")
+        return 0.5 if value is None else float(value)
+
+    def tag_batch(self, items: Sequence[TagInput]) -> list[Tags]:
+        if not items:
+            return []
+        bundle = self.bundle
+        logits = bundle.all_logits(bundle.featurizer.transform([item.text for item in items]))
+        p_lang = bundle.head_probabilities(logits, "lang")
+        sentiment = {lang: bundle.head_probabilities(logits, f"sentiment_{lang}") for lang in MODEL_LANGUAGES}
+        binary = {head: bundle.head_probabilities(logits, head) for head in (*ENGLISH_ONLY_HEADS, *BILINGUAL_HEADS)}
+        thresholds = {head: self.threshold(head) for head in binary}
+        lang_classes = bundle.heads["lang"]["classes"]
+        sentiment_classes = bundle.heads["sentiment_en"]["classes"]
+        negative, positive = sentiment_classes.index("negative"), sentiment_classes.index("positive")
+
+        out = []
+        for row, item in enumerate(items):
+            lang = resolve_language(p_lang[row], lang_classes, item.lang, item.text)
+            scores: dict[str, float] = {}
+            if lang in MODEL_LANGUAGES:
+                probs = sentiment[lang][row]
+                label = sentiment_classes[int(probs.argmax())]
+                score = float(probs[positive] - probs[negative])
+                heads = BILINGUAL_HEADS + (ENGLISH_ONLY_HEADS if lang == "en" else ())
+                for head in heads:
+                    scores[head] = float(binary[head][row])
+                categories = [head for head in heads if scores[head] >= thresholds[head]]
+            else:
+                label, score, probs = "neutral", 0.0, None
+                categories = []
+            for category in self.lexicons.match(item.text, lang, item.watch):
+                scores[category] = 1.0
+                if category not in categories:
+                    categories.append(category)
+            if probs is not None:
+                scores["positive"] = float(probs[positive])
+                if label == "positive" and not NOT_PRAISE & set(categories):
+                    categories.append("positive")
+            if not categories:
+                categories.append("neutral")
+            scores["neutral"] = round(1.0 - max((v for k, v in scores.items() if k != "neutral"), default=0.0), 4)
+            plan = self.playbook.plan(categories, item.platform, item.created_at)
+            out.append(Tags(
+                lang=lang, sentiment=label, sentiment_score=round(max(-1.0, min(1.0, score)), 4),
+                categories=categories, scores={k: round(v, 4) for k, v in scores.items()},
+                action=plan.action, priority=plan.priority, reply_by=plan.reply_by,
+            ))
+        return out

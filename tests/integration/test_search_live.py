@@ -1,0 +1,170 @@
+"""The query compiler and ``veille search`` against a live Elasticsearch API (skipped when none answers).
+
+Each test module run creates its own throwaway index ``qtest-<random>-mentions`` with the sink's mapping,
+and deletes it afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+import pipeline.commands.search  # noqa: F401  (registers the command)
+from pipeline.cli import app
+from pipeline.query import compile_query
+from pipeline.settings import get_settings
+
+pytestmark = pytest.mark.integration
+
+MENTIONS = [
+    {
+        "id": "mastodon:1",
+        "platform": "mastodon",
+        "lang": "fr",
+        "sentiment": "negative",
+        "categories": ["complaint"],
+        "author": {"id": "m-1", "handle": "@alice", "followers": 5000},
+        "metrics": {"likes": 3},
+        "text": "Encore un retard de livraison, inadmissible. Le colis est perdu",
+        "created_at": "2026-11-20T10:00:00Z",
+    },
+    {
+        "id": "twitter:2",
+        "platform": "twitter",
+        "lang": "fr",
+        "sentiment": "positive",
+        "categories": ["positive"],
+        "author": {"id": "t-2", "handle": "bob", "followers": 10},
+        "metrics": {"likes": 50},
+        "text": "Les livraisons sont rapides, merci !",
+        "created_at": "2026-11-21T09:00:00Z",
+    },
+    {
+        "id": "reddit:3",
+        "platform": "reddit",
+        "lang": "en",
+        "sentiment": "negative",
+        "categories": ["complaint"],
+        "author": {"id": "r-3", "handle": "carol", "followers": 200},
+        "metrics": {"likes": 7},
+        "text": "Delivery was late again, shipping delays everywhere",
+        "title": "Late delivery",
+        "created_at": "2026-11-19T10:00:00Z",
+    },
+    {
+        "id": "bluesky:4",
+        "platform": "bluesky",
+        "lang": "fr",
+        "sentiment": "negative",
+        "categories": ["complaint"],
+        "author": {"id": "b-4", "handle": "dave"},
+        "metrics": {"likes": 0},
+        "text": "Demande de remboursement, le service client est nul",
+        "created_at": "2026-11-18T10:00:00Z",
+    },
+    {
+        "id": "mastodon:5",
+        "platform": "mastodon",
+        "lang": "fr",
+        "sentiment": "negative",
+        "categories": ["complaint"],
+        "author": {"id": "m-5", "handle": "erin"},
+        "metrics": {"likes": 1},
+        "text": "Retard énorme et la livraison n'est jamais arrivée",
+        "created_at": "2026-11-17T10:00:00Z",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def live_index():
+    from elasticsearch import ApiError, Elasticsearch, TransportError
+
+    from pipeline.sinks.elasticsearch import MENTION_PROPERTIES
+
+    settings = get_settings()
+    client = Elasticsearch(settings.elasticsearch_url, request_timeout=10, max_retries=0)
+    try:
+        client.info()
+    except (TransportError, ApiError) as exc:
+        client.close()
+        pytest.skip(f"no Elasticsearch API at {settings.elasticsearch_url}: {exc}")
+    prefix = f"qtest-{uuid.uuid4().hex[:8]}"
+    index = f"{prefix}-mentions"
+    client.indices.create(index=index, mappings={"dynamic": False, "properties": MENTION_PROPERTIES})
+    try:
+        for mention in MENTIONS:
+            client.index(index=index, id=mention["id"], document=mention)
+        client.indices.refresh(index=index)
+        yield client, prefix, index
+    finally:
+        client.indices.delete(index=index, ignore_unavailable=True)
+        client.close()
+
+
+def found(live_index, query: str) -> set[str]:
+    client, _, index = live_index
+    response = client.search(index=index, query=compile_query(query), size=50)
+    return {hit["_id"] for hit in response["hits"]["hits"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("livraison", {"mastodon:1", "twitter:2", "mastodon:5"}),  # "livraisons" through text.fr
+        ('"retard de livraison"', {"mastodon:1"}),
+        ("livraison NEAR/3 retard", {"mastodon:1", "mastodon:5"}),  # 1 and 3 words apart
+        ("livraison NEAR/2 retard", {"mastodon:1"}),
+        ('"service client" NEAR/2 nul', {"bluesky:4"}),
+        ("livr* NEAR/1 retard", {"mastodon:1"}),
+        ("livr*", {"mastodon:1", "twitter:2", "mastodon:5"}),
+        ("livraison -rapides", {"mastodon:1", "mastodon:5"}),
+        ("lang:FR category:complaint", {"mastodon:1", "bluesky:4", "mastodon:5"}),
+        ("NOT lang:fr", {"reddit:3"}),
+        ("platform:mastodon OR platform:reddit", {"mastodon:1", "reddit:3", "mastodon:5"}),
+        ("platform:(mastodon OR reddit) -livraison", {"reddit:3"}),
+        ("author:alice", {"mastodon:1"}),
+        ("author:@bob", {"twitter:2"}),
+        ("author:r-3", {"reddit:3"}),
+        ("followers:>1000", {"mastodon:1"}),
+        ("likes:3..50", {"mastodon:1", "twitter:2", "reddit:3"}),
+        ("created:2026-11-20", {"mastodon:1"}),
+        ("created:<2026-11-19", {"bluesky:4", "mastodon:5"}),
+        ("title:delivery", {"reddit:3"}),
+        ("title:*", {"reddit:3"}),
+        ("delays OR remboursement", {"reddit:3", "bluesky:4"}),
+    ],
+)
+def test_search_live_query_finds_the_expected_mentions(live_index, query, expected):
+    assert found(live_index, query) == expected
+
+
+def test_search_live_command_prints_human_lines(live_index, monkeypatch):
+    _, prefix, _ = live_index
+    monkeypatch.setenv("VEILLE_INDEX_PREFIX", prefix)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["search", "retard", "--since", "2026-11-01", "--until", "2026-11-30"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("2026-")]
+    assert len(lines) == 2
+    assert lines[0].startswith("2026-11-20 10:00")
+    assert "@alice" in lines[0] and "complaint" in lines[0]
+
+
+def test_search_live_command_prints_newest_first_as_json_lines(live_index, monkeypatch):
+    _, prefix, _ = live_index
+    monkeypatch.setenv("VEILLE_INDEX_PREFIX", prefix)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["search", "livraison", "--since", "all", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [orjson.loads(line)["id"] for line in lines] == ["twitter:2", "mastodon:1", "mastodon:5"]
