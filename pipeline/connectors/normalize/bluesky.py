@@ -6,6 +6,10 @@ AppView responses: ``searchPosts`` / ``getPosts`` (``posts``), feeds and timelin
 and ``com.atproto.repo`` records (``{"uri", "value"}``). Only ``app.bsky.feed.post`` records are mentions;
 likes, follows, profiles, identity and account events are rejected with that reason; a post ``delete``
 commit is a deletion. The native id is the post's ``at://`` URI, the one replies point to.
+
+Raw relay firehose frames (``com.atproto.sync.subscribeRepos``: a DAG-CBOR header and body per frame,
+records inside the body's CAR ``blocks``) are read too: one frame, or frames laid out as
+``[u32 little-endian length][frame]...``, optionally zstd-compressed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ def normalize_bluesky(
     payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
 ) -> NormalizeResult:
     def body(collector: Collector) -> None:
+        if _looks_like_firehose(payload):
+            _firehose(collector, payload, source_hint or DEFAULT_SOURCE)
+            return
         documents, rejects = load_recording(payload)
         collector.add_rejects(rejects)
         for document in documents:
@@ -229,3 +236,169 @@ def _embed_text(embed: Any) -> str:
         return join_text(*(plain(i.get("alt")) for i in images if isinstance(i, dict)))
     media = embed.get("media")
     return _embed_text(media) if isinstance(media, dict) else ""
+
+
+# --- raw relay firehose -----------------------------------------------------------------------------
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+MAX_FIREHOSE_BYTES = 256 * 1024 * 1024
+CID_LINK_TAG = 42
+
+
+def _looks_like_firehose(payload: bytes) -> bool:
+    if payload.startswith(ZSTD_MAGIC):
+        return True
+    return _is_frame_start(payload) or (len(payload) > 5 and _is_frame_start(payload[4:]))
+
+
+def _is_frame_start(data: bytes) -> bool:
+    # A frame header is the CBOR map {"t": "#commit", "op": 1}; DAG-CBOR puts the shorter key "t" first.
+    return data[:1] in (b"\xa1", b"\xa2") and (data[1:3] == b"at" or data[1:4] == b"bop")
+
+
+def _firehose(collector: Collector, payload: bytes, source: str) -> None:
+    if payload.startswith(ZSTD_MAGIC):
+        import zstandard
+
+        try:
+            with zstandard.ZstdDecompressor().stream_reader(payload) as reader:
+                payload = reader.read(MAX_FIREHOSE_BYTES)
+        except zstandard.ZstdError as exc:
+            collector.reject(f"zstd stream unreadable: {exc}", payload[:64], "payload")
+            return
+    if not payload:
+        collector.reject("zstd stream is empty or cut off", b"", "payload")
+        return
+    if _is_frame_start(payload):
+        _firehose_frame(collector, payload, "frame 0", source)
+        return
+    offset = n = 0
+    while offset + 4 <= len(payload):
+        length = int.from_bytes(payload[offset : offset + 4], "little")
+        frame = payload[offset + 4 : offset + 4 + length]
+        if len(frame) < length:
+            collector.reject(f"frame {n} cut off ({len(frame)} of {length} bytes)", frame[:64], f"frame {n}")
+            return
+        _firehose_frame(collector, frame, f"frame {n}", source)
+        offset += 4 + length
+        n += 1
+    if offset < len(payload):
+        collector.reject(f"{len(payload) - offset} trailing bytes after frame {n - 1}", payload[offset:], f"frame {n}")
+
+
+def _firehose_frame(collector: Collector, frame: bytes, ref: str, source: str) -> None:
+    import io
+
+    import cbor2
+
+    try:
+        decoder = cbor2.CBORDecoder(io.BytesIO(frame))
+        header = decoder.decode()
+        body = decoder.decode()
+    except (cbor2.CBORDecodeError, EOFError, ValueError) as exc:
+        collector.reject(f"{ref}: not a DAG-CBOR frame ({exc})", frame[:64], ref)
+        return
+    if not isinstance(header, dict) or not isinstance(body, dict):
+        collector.reject(f"{ref}: frame header or body is not a map", frame[:64], ref)
+        return
+    if header.get("op") == -1:
+        collector.reject(f"{ref}: error frame {body.get('error')}: {body.get('message')}", body, ref)
+        return
+    kind = header.get("t")
+    if kind != "#commit":
+        collector.reject(f"{ref}: {kind} frame, not a post", body, ref)
+        return
+    did = as_str(body.get("repo"))
+    blocks = _car_blocks(body.get("blocks"))
+    if did is None or blocks is None:
+        collector.reject(
+            f"{ref}: commit without repo or readable CAR blocks", {"repo": did, "seq": body.get("seq")}, ref
+        )
+        return
+    ops = body.get("ops")
+    if not isinstance(ops, list):
+        collector.reject(f"{ref}: commit without an ops list", {"repo": did, "seq": body.get("seq")}, ref)
+        return
+    for n, op in enumerate(ops):
+        op_ref = f"{ref}.ops[{n}]"
+        path = as_str(op.get("path")) if isinstance(op, dict) else None
+        action = as_str(op.get("action")) if isinstance(op, dict) else None
+        if path is None or "/" not in path:
+            collector.reject(f"{op_ref}: op without path", op, op_ref)
+            continue
+        collection, rkey = path.split("/", 1)
+        if collection != POST:
+            collector.reject(f"{action} of {collection}: not a post", op, op_ref)
+            continue
+        uri = f"at://{did}/{POST}/{rkey}"
+        if action == "delete":
+            collector.deleted(uri, "post deleted (delete op)", op)
+            continue
+        cid = op.get("cid")
+        is_link = isinstance(cid, cbor2.CBORTag) and cid.tag == CID_LINK_TAG and isinstance(cid.value, bytes)
+        block = blocks.get(cid.value[1:]) if is_link else None
+        if block is None:
+            collector.reject(f"post {action}: record block missing from the commit", op, collector.mention_id(uri))
+            continue
+        try:
+            record = cbor2.loads(block)
+        except (cbor2.CBORDecodeError, EOFError, ValueError) as exc:
+            collector.reject(f"post {action}: record block unreadable ({exc})", block[:64], collector.mention_id(uri))
+            continue
+        if not isinstance(record, dict):
+            collector.reject(f"post {action}: record is not a map", block[:64], collector.mention_id(uri))
+            continue
+        _add_post(
+            collector,
+            {"repo": did, "path": path, "record": record},
+            uri=uri,
+            did=did,
+            author={"id": did},
+            record=record,
+            source=source,
+            fallback_time=body.get("time"),
+        )
+
+
+def _read_varint(data: bytes, offset: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if offset >= len(data):
+            raise ValueError("varint runs past the end")
+        byte = data[offset]
+        value |= (byte & 0x7F) << shift
+        offset += 1
+        if not byte & 0x80:
+            return value, offset
+        shift += 7
+
+
+def _cid_length(data: bytes, offset: int) -> int:
+    if data[offset : offset + 2] == b"\x12\x20":  # CIDv0: a bare sha2-256 multihash
+        return 34
+    position = offset
+    for _ in range(3):  # version, codec, multihash code
+        _, position = _read_varint(data, position)
+    digest_length, position = _read_varint(data, position)
+    return position + digest_length - offset
+
+
+def _car_blocks(car: Any) -> dict[bytes, bytes] | None:
+    """CID bytes -> block bytes from a CAR v1 file (a varint-prefixed CBOR header, then
+    varint-prefixed ``CID + block`` sections)."""
+    if not isinstance(car, (bytes, bytearray)):
+        return None
+    data = bytes(car)
+    try:
+        header_length, offset = _read_varint(data, 0)
+        offset += header_length
+        blocks: dict[bytes, bytes] = {}
+        while offset < len(data):
+            section_length, start = _read_varint(data, offset)
+            end = start + section_length
+            cid_length = _cid_length(data, start)
+            blocks[data[start : start + cid_length]] = data[start + cid_length : end]
+            offset = end
+        return blocks
+    except (ValueError, IndexError):
+        return None

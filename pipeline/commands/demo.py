@@ -1,0 +1,156 @@
+"""``veille demo``: the whole pipeline on this machine, from nothing to searchable mentions.
+
+Starts the embedded stack (unless VEILLE_KAFKA_BROKERS / VEILLE_ELASTICSEARCH_URL point elsewhere),
+creates topics and index templates, starts the agents in the background, replays the bundled sample
+stream (and a few malformed records, to show the dead-letter topic), waits until every valid mention
+is searchable and prints where to look and how to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import typer
+
+from pipeline.cli import app
+from pipeline.commands.replay import replay
+from pipeline.commands.worker import initialise
+from pipeline.kafka_tools import end_offsets, read_topic
+from pipeline.settings import PROJECT_ROOT, Settings, get_settings
+from pipeline.sinks.elasticsearch import make_client
+from pipeline.stack import EmbeddedStack, StackError, agents_process, tail
+from pipeline.topics import DEADLETTER
+
+SAMPLE = PROJECT_ROOT / "data" / "sample" / "mentions.jsonl"
+MALFORMED = PROJECT_ROOT / "data" / "sample" / "malformed.jsonl"
+
+
+def uses_embedded_stack(settings: Settings) -> bool:
+    stack = EmbeddedStack(settings)
+    return settings.kafka_brokers == stack.kafka_address and settings.elasticsearch_url.rstrip("/") == stack.es_url
+
+
+def sample_ids(path: Path) -> set[str]:
+    ids = set()
+    with open(path, "rb") as handle:
+        for line in handle:
+            ids.add(orjson.loads(line)["id"])
+    return ids
+
+
+async def count_indexed(settings: Settings, ids: set[str]) -> int:
+    client = make_client(settings)
+    try:
+        await client.indices.refresh(index=settings.mentions_index)
+        found = 0
+        id_list = sorted(ids)
+        for start in range(0, len(id_list), 1000):
+            response = await client.count(index=settings.mentions_index,
+                                          query={"ids": {"values": id_list[start:start + 1000]}})
+            found += response["count"]
+        return found
+    finally:
+        await client.close()
+
+
+async def summary(settings: Settings) -> dict:
+    client = make_client(settings)
+    try:
+        aggs = {name: {"terms": {"field": name, "size": 12}} for name in ("categories", "sentiment", "lang", "watch")}
+        response = await client.search(index=settings.mentions_index, size=0, aggs=aggs, track_total_hits=True)
+        urgent = await client.search(
+            index=settings.mentions_index, size=3, query={"term": {"categories": "complaint"}},
+            sort=[{"reply_by": {"order": "asc", "unmapped_type": "date"}}], source=["id", "text", "reply_by", "action"])
+    finally:
+        await client.close()
+    return {
+        "total": response["hits"]["total"]["value"],
+        **{name: {b["key"]: b["doc_count"] for b in response["aggregations"][name]["buckets"]} for name in aggs},
+        "urgent": [hit["_source"] for hit in urgent["hits"]["hits"]],
+    }
+
+
+@app.command("demo")
+def demo_command(
+    rate: float = typer.Option(1000, help="replay rate, mentions per second (0: as fast as possible)"),
+    timeout: float = typer.Option(300, help="seconds to wait for every mention to become searchable"),
+) -> None:
+    """Run the whole pipeline on the bundled sample stream and leave it running for you to explore."""
+    settings = get_settings()
+    embedded = uses_embedded_stack(settings)
+    typer.secho("1/5 stack", bold=True)
+    if embedded:
+        try:
+            EmbeddedStack(settings).up()
+        except StackError as exc:
+            typer.secho(f"error: {exc}", fg="red", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"    Kafka {settings.kafka_brokers} · Elasticsearch {settings.elasticsearch_url}"
+               f"{'' if embedded else ' (external)'}")
+
+    typer.secho("2/5 topics and index templates", bold=True)
+    initialise(settings)
+
+    typer.secho("3/5 agents", bold=True)
+    agents = agents_process(settings)
+    pid = agents.start([sys.executable, "-m", "pipeline", "worker"])
+    typer.echo(f"    worker pid {pid}, log {agents.log_file}")
+
+    typer.secho("4/5 replaying the sample stream", bold=True)
+    dead_before = sum(asyncio.run(end_offsets(settings, settings.topic(DEADLETTER))).values())
+    stats = asyncio.run(replay(SAMPLE, rate or None, rebase=True, limit=None))
+    bad = asyncio.run(replay(MALFORMED, None, rebase=False, limit=None, quiet=True))
+    typer.echo(f"    sent {stats.sent} mentions at {stats.rate:.0f}/s and {bad.sent} malformed records")
+
+    typer.secho("5/5 waiting until every mention is searchable", bold=True)
+    ids = sample_ids(SAMPLE)
+    started = time.monotonic()
+    indexed = 0
+    while time.monotonic() - started < timeout:
+        indexed = asyncio.run(count_indexed(settings, ids))
+        typer.echo(f"    searchable {indexed}/{len(ids)}", err=True)
+        if indexed >= len(ids):
+            break
+        if agents.pid() is None:
+            typer.secho(f"error: the agents' worker stopped. Last lines of {agents.log_file}:\n{tail(agents.log_file)}",
+                        fg="red", err=True)
+            raise typer.Exit(1)
+        time.sleep(2)
+    else:
+        typer.secho(f"error: only {indexed}/{len(ids)} mentions searchable after {timeout:.0f}s; "
+                    f"see {agents.log_file}", fg="red", err=True)
+        raise typer.Exit(1)
+    elapsed = time.monotonic() - started
+    dead_after = sum(asyncio.run(end_offsets(settings, settings.topic(DEADLETTER))).values())
+    letters = asyncio.run(read_topic(settings, settings.topic(DEADLETTER)))[-3:]
+
+    facts = asyncio.run(summary(settings))
+    typer.echo("")
+    typer.secho(f"{indexed} mentions searchable ({elapsed:.0f}s after the replay ended); "
+                f"{dead_after - dead_before} records in the dead-letter topic.", fg="green", bold=True)
+    for name in ("watch", "lang", "sentiment", "categories"):
+        typer.echo(f"  {name:<11} " + ", ".join(f"{k} {v}" for k, v in facts[name].items()))
+    if facts["urgent"]:
+        typer.echo("  complaints to answer first:")
+        for mention in facts["urgent"]:
+            typer.echo(f"    [{mention.get('reply_by') or 'no deadline'}] {mention['id']}: {mention['text'][:90]}")
+    if letters:
+        typer.echo("  latest dead letters:")
+        for record in letters:
+            letter = orjson.loads(record.value)
+            typer.echo(f"    offset {record.offset}: {letter['reason'][:110]}")
+    index = f"{settings.elasticsearch_url.rstrip('/')}/{settings.mentions_index}"
+    typer.echo(f"""
+Where to look:
+  veille search "complaint"                    (search the mentions; see README for the query language)
+  curl '{index}/_search?q=categories:complaint&size=3&pretty'
+  veille agents log                             (the agents' log)
+  veille replay data/sample/mentions.jsonl --rebase --rate 200   (replay again: no duplicates)
+How to stop:
+  veille stack down                             (stops the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
+""")
