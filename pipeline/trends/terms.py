@@ -106,17 +106,18 @@ def extract_terms(text: str, products: ProductMatcher = NO_PRODUCTS, bigrams: bo
 
     A word that is part of a hashtag, a mention or a product name is not counted again as a keyword.
     """
-    without_urls = URL.sub(" ", text)
+    without_urls = URL.sub(" | ", text)
     terms: dict[Term, None] = {}
     for match in HASHTAG.finditer(without_urls):
         terms[Term("hashtag", "#" + match.group(1).casefold())] = None
     for match in MENTION.finditer(without_urls):
         terms[Term("mention", "@" + match.group(1).casefold())] = None
-    plain = MENTION.sub(" ", HASHTAG.sub(" ", without_urls))
+    # Cut-out terms leave a separator behind so that the words around them do not pair up.
+    plain = MENTION.sub(" | ", HASHTAG.sub(" | ", without_urls))
     for name in products.find(plain):
         terms[Term("product", name)] = None
     if products.pattern is not None:
-        plain = products.pattern.sub(" ", plain)
+        plain = products.pattern.sub(" | ", plain)
     for word in keywords(plain, bigrams=bigrams):
         terms[Term("keyword", word)] = None
     return list(terms)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+
+import cbor2
+import zstandard
+from cbor2 import CBORTag
 
 from pipeline.connectors.normalize import normalize_bluesky
 
@@ -80,7 +85,12 @@ def _car(blocks: list[bytes]) -> bytes:
 
 def _firehose_frames() -> bytes:
     post = cbor2.dumps(
-        {"$type": "app.bsky.feed.post", "text": "Acme firehose test", "createdAt": "2026-11-09T14:00:00.000Z", "langs": ["en"]}
+        {
+            "$type": "app.bsky.feed.post",
+            "text": "Acme firehose test",
+            "createdAt": "2026-11-09T14:00:00.000Z",
+            "langs": ["en"],
+        }
     )
     like = cbor2.dumps({"$type": "app.bsky.feed.like", "createdAt": "2026-11-09T14:00:00.000Z"})
     commit = {

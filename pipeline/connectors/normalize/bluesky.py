@@ -215,7 +215,7 @@ def _add_post(
         source=source,
         author=author,
         text=plain(record.get("text")) or _embed_text(record.get("embed")),
-        language=language[:16] if language else None,
+        language=language,
         url=f"https://bsky.app/profile/{did}/post/{rkey}",
         created_at=parse_time(record.get("createdAt")) or parse_time(fallback_time),
         metrics=metrics or {},

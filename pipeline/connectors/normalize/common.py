@@ -117,12 +117,20 @@ class Collector:
         if not isinstance(text, str) or not text.strip():
             self.reject("no text", raw, ref)
             return None
+        # Over-long or odd optional values are trimmed or dropped: none is worth losing the mention over.
         url = fields.get("url")
-        if url is not None and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
-            fields["url"] = None  # a relative or exotic link is not worth losing the mention over
+        if url is not None and not (
+            isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) <= 4096
+        ):
+            fields["url"] = None
         title = fields.get("title")
         if isinstance(title, str):
             fields["title"] = title.strip()[:2048] or None
+        language = fields.get("language")
+        fields["language"] = language[:16] if isinstance(language, str) and language else None
+        fields["author"] = {
+            key: value[:512] if isinstance(value, str) else value for key, value in author.items() if value is not None
+        }
         try:
             mention = Mention.model_validate(
                 {
@@ -155,7 +163,8 @@ _BOMS = (
 
 
 def decode_text(payload: bytes) -> str:
-    """Bytes to text: honour a BOM, prefer UTF-8, else let charset-normalizer guess, else cp1252."""
+    """Bytes to text: honour a BOM, prefer UTF-8, then cp1252 when it reads as Western text, else the
+    encoding charset-normalizer guesses."""
     for bom, encoding in _BOMS:
         if payload.startswith(bom):
             return payload.decode(encoding, errors="replace")
@@ -366,12 +375,12 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
-def load_recording(payload: bytes) -> tuple[list[Document], list[Reject]]:
+def load_recording(payload: bytes, *, keep_non_json: bool = False) -> tuple[list[Document], list[Reject]]:
     """JSON documents from a bare API response (JSON or JSON lines) or from a cassette wrapping many.
 
     Documents that came from a cassette carry ``context`` ``{"method", "status", "uri", "body"}``;
-    a body that is not JSON (an event stream, plain text) is passed on as ``data=None`` with
-    ``context["body"]`` set so the source can parse it its own way.
+    a body that is not JSON (an event stream, plain text) is a reject, or with ``keep_non_json`` is
+    passed on as ``data=None`` with ``context["body"]`` set so the source can parse it its own way.
     """
     if _looks_like_yaml_cassette(payload):
         import yaml
@@ -404,8 +413,11 @@ def load_recording(payload: bytes) -> tuple[list[Document], list[Reject]]:
             except orjson.JSONDecodeError:
                 try:
                     inner, inner_rejects = parse_json_documents(body)
-                except PayloadError:
-                    out.append(Document(None, ref, context))
+                except PayloadError as exc:
+                    if keep_non_json:
+                        out.append(Document(None, ref, context))
+                    else:
+                        rejects.append(Reject(f"{ref}: response body is {exc}", excerpt(body), ref))
                     continue
                 rejects.extend(inner_rejects)
                 out.extend(Document(d.data, f"{ref} {d.ref}", context) for d in inner)

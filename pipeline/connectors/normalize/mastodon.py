@@ -47,7 +47,7 @@ def normalize_mastodon(
         if _looks_like_event_stream(payload):
             _event_stream(collector, decode_text(payload), "stream", source_hint)
             return
-        documents, rejects = load_recording(payload)
+        documents, rejects = load_recording(payload, keep_non_json=True)
         collector.add_rejects(rejects)
         for document in documents:
             if document.data is None:
@@ -196,7 +196,7 @@ def _status(collector: Collector, status: dict, ref: str, instance: str | None) 
             "followers": as_int(account.get("followers_count")) if "followers_count" in account else None,
         },
         text=text,
-        language=(as_str(status.get("language")) or "")[:16] or None,
+        language=as_str(status.get("language")),
         url=url,
         created_at=parse_time(status.get("created_at")),
         metrics={

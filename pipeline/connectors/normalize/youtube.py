@@ -178,7 +178,7 @@ def _video(collector: Collector, video: dict, ref: str, hint: str | None) -> Non
         author={"id": channel_id, "name": as_str(snippet.get("channelTitle"))},
         title=title,
         text=join_text(title, plain(snippet.get("description"))),
-        language=language[:16] if language else None,
+        language=language,
         url=f"https://www.youtube.com/watch?v={native_id}" if native_id else None,
         created_at=parse_time(snippet.get("publishedAt")),
         metrics={

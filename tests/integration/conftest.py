@@ -1,0 +1,73 @@
+"""Session fixtures: a real embedded stack (Kafka protocol + Elasticsearch API) on free ports in a
+temporary directory, and the agents' worker as a real subprocess against it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.settings import Settings
+from pipeline.stack import EmbeddedStack, ManagedProcess, tail
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory) -> dict[str, str]:
+    data_dir = tmp_path_factory.mktemp("veille-stack")
+    kafka_port, es_port = free_port(), free_port()
+    return {
+        "VEILLE_DATA_DIR": str(data_dir),
+        "VEILLE_STACK_KAFKA_PORT": str(kafka_port),
+        "VEILLE_STACK_ELASTICSEARCH_PORT": str(es_port),
+        "VEILLE_KAFKA_BROKERS": f"127.0.0.1:{kafka_port}",
+        "VEILLE_ELASTICSEARCH_URL": f"http://127.0.0.1:{es_port}",
+        "VEILLE_INDEX_REFRESH_INTERVAL": "200ms",
+        "VEILLE_TAG_BATCH_WITHIN": "0.1",
+        "VEILLE_INDEX_BATCH_WITHIN": "0.1",
+    }
+
+
+@pytest.fixture(scope="session")
+def settings(stack_env) -> Settings:
+    return Settings(**{k.removeprefix("VEILLE_").lower(): v for k, v in stack_env.items()})
+
+
+@pytest.fixture(scope="session")
+def stack(settings) -> EmbeddedStack:
+    embedded = EmbeddedStack(settings)
+    embedded.up(timeout=60)
+    yield embedded
+    embedded.down()
+
+
+@pytest.fixture(scope="session")
+def worker(stack, settings, stack_env) -> ManagedProcess:
+    """The agents (tag, index) running in a real Faust worker process, ready to consume."""
+    subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **stack_env}, check=True,
+                   capture_output=True, cwd=ROOT)
+    process = ManagedProcess(settings.data_dir, "agents")
+    process.start([sys.executable, "-m", "pipeline", "worker"], env=stack_env)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if "Worker]: Ready" in tail(process.log_file, 400):
+            break
+        if process.pid() is None:
+            pytest.fail(f"worker exited:\n{tail(process.log_file, 40)}")
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"worker not ready in 90s:\n{tail(process.log_file, 40)}")
+    yield process
+    process.stop()

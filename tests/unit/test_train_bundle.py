@@ -1,0 +1,121 @@
+"""Training on small synthetic data: reproducible, thresholds tuned, saved and reloaded without change, feedback used."""
+
+import random
+
+import numpy as np
+import pytest
+
+from pipeline.tagging.bundle import load_bundle, model_paths, save_bundle
+from pipeline.tagging.datasets import Split
+from pipeline.tagging.feedback import FeedbackRecord
+from pipeline.tagging.training import FEEDBACK_WEIGHT, HeadData, add_feedback, train_bundle, tune_threshold
+
+WORDS = {
+    "en_pos": "love great awesome perfect thanks brilliant".split(),
+    "en_neg": "hate awful broken terrible worst useless".split(),
+    "en_neu": "store opens monday the new catalogue arrives".split(),
+    "fr_pos": "adore génial parfait merci superbe bravo".split(),
+    "fr_neg": "nul horrible cassé pire honte déçu".split(),
+    "fr_neu": "magasin ouvre lundi le nouveau catalogue arrive".split(),
+    "de": "der die das und ist nicht mit auf für ein eine".split(),
+}
+
+
+def sentence(rng: random.Random, *pools: str) -> str:
+    return " ".join(rng.choice(WORDS[p]) for p in pools for _ in range(3))
+
+
+def binary_split(rng: random.Random, yes_words: list[str], n: int = 40) -> Split:
+    split = Split()
+    for i in range(n):
+        base = sentence(rng, "en_neu")
+        split.add(f"{base} {rng.choice(yes_words)} {rng.choice(yes_words)}" if i % 2 else base, "yes" if i % 2 else "no")
+    return split
+
+
+def tiny_heads(seed: int = 0) -> dict[str, HeadData]:
+    rng = random.Random(seed)
+    heads = {}
+    lang = HeadData("lang", ("en", "fr", "other"))
+    for _ in range(30):
+        lang.extend(Split([sentence(rng, "en_neu", "en_pos"), sentence(rng, "fr_neu", "fr_neg"), sentence(rng, "de")],
+                          ["en", "fr", "other"]))
+    lang.validation = {"val": Split([sentence(rng, "en_neu"), sentence(rng, "fr_neu"), sentence(rng, "de")], ["en", "fr", "other"])}
+    heads["lang"] = lang
+    for code in ("en", "fr"):
+        head = HeadData(f"sentiment_{code}", ("negative", "neutral", "positive"))
+        for _ in range(30):
+            head.extend(Split([sentence(rng, f"{code}_neg"), sentence(rng, f"{code}_neu"), sentence(rng, f"{code}_pos")],
+                              ["negative", "neutral", "positive"]))
+        head.validation = {"val": Split([sentence(rng, f"{code}_neg"), sentence(rng, f"{code}_pos")], ["negative", "positive"])}
+        heads[head.name] = head
+    for name, words in (("troll", ["idiot", "moron"]), ("complaint", ["refund", "waiting"]),
+                        ("false_information", ["hoax", "coverup"]), ("legal_violation", ["racist", "sexist"])):
+        head = HeadData(name, ("no", "yes"))
+        head.extend(binary_split(rng, words))
+        head.validation = {"val": binary_split(rng, words, 20)}
+        heads[name] = head
+    return heads
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return train_bundle(tiny_heads())
+
+
+def test_train_bundle_is_reproducible(bundle):
+    again = train_bundle(tiny_heads())
+    assert np.array_equal(bundle.weights, again.weights)
+    assert bundle.heads == again.heads
+
+
+def test_train_bundle_layout_covers_every_head(bundle):
+    widths = {name: bundle.head_width(name) for name in bundle.heads}
+    assert widths["lang"] == 3 and widths["sentiment_en"] == 3 and widths["troll"] == 1
+    assert sum(widths.values()) == bundle.weights.shape[1] == bundle.bias.shape[0]
+    assert bundle.weights.dtype == np.float32
+
+
+def test_train_bundle_tunes_binary_thresholds_only(bundle):
+    assert bundle.heads["lang"]["threshold"] is None
+    for name in ("troll", "complaint", "false_information", "legal_violation"):
+        assert 0.05 <= bundle.heads[name]["threshold"] <= 0.95
+        assert bundle.report[name]["val"]["macro_f1"] > 80
+
+
+def test_train_bundle_save_and_load_predict_the_same(bundle, tmp_path):
+    save_bundle(bundle, tmp_path)
+    loaded = load_bundle(tmp_path)
+    texts = ["i love this, thanks", "c'est nul et cassé", "der die das"]
+    assert np.allclose(bundle.all_logits(bundle.featurizer.transform(texts)),
+                       loaded.all_logits(loaded.featurizer.transform(texts)), atol=1e-5)
+    assert loaded.heads == bundle.heads
+
+
+def test_train_bundle_load_missing_raises_file_not_found(tmp_path):
+    assert not any(p.exists() for p in model_paths(tmp_path))
+    with pytest.raises(FileNotFoundError):
+        load_bundle(tmp_path)
+
+
+def test_train_tune_threshold_finds_the_separating_cut():
+    labels = ["no"] * 5 + ["yes"] * 5
+    p_yes = np.array([0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55])
+    threshold, score = tune_threshold(labels, p_yes, lambda t, p: float(np.mean(np.array(t) == np.array(p))))
+    assert 0.3 < threshold <= 0.35
+    assert score == 1.0
+
+
+def test_train_feedback_becomes_weighted_examples():
+    heads = tiny_heads()
+    before = {name: len(head.texts) for name, head in heads.items()}
+    add_feedback(heads, [
+        FeedbackRecord(text="where is my parcel", lang="en", add=["complaint"], remove=["neutral", "troll"], sentiment="negative"),
+        FeedbackRecord(text="quelle bande de nuls", lang="fr", add=["troll"]),
+    ])
+    assert heads["complaint"].texts[-1] == "where is my parcel" and heads["complaint"].labels[-1] == "yes"
+    assert heads["complaint"].weights[-1] == FEEDBACK_WEIGHT
+    assert heads["troll"].labels[-2:] == ["no", "yes"]
+    assert heads["sentiment_en"].labels[-1] == "negative"
+    assert len(heads["sentiment_fr"].texts) == before["sentiment_fr"]
+    assert len(heads["legal_violation"].texts) == before["legal_violation"]
