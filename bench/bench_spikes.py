@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
+import itertools
 import json
 import os
 import platform
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.trends.evaluation import (
@@ -89,14 +91,14 @@ def score_published(published: dict, labels: dict[str, list]) -> dict:
         low_fn_files = entry.get("reward_low_FN_rate", {}).get("files", {})
         per_series: dict[str, dict] = {}
         caught_low = caught_high = windows_total = points = points_in = 0
-        for name in labels:
+        for name, file_windows in labels.items():
             if name not in standard_files:
                 continue
             row = standard_files[name]
             standard = NabFileScore(row["threshold"], row["score"], row["tp"], row["fp"])
             low_row = low_fn_files.get(name)
             low_fn = NabFileScore(low_row["threshold"], low_row["score"], low_row["tp"], low_row["fp"]) if low_row else None
-            windows = len(labels[name])
+            windows = len(file_windows)
             low, high = nab_windows_detected(windows, standard, low_fn)
             per_series[name] = {
                 "threshold": standard.threshold,
@@ -128,6 +130,27 @@ def score_published(published: dict, labels: dict[str, list]) -> dict:
             },
         }
     return out
+
+
+def sensitivity(series: dict[str, list], labels: dict[str, list], base: SpikeConfig) -> list[dict]:
+    """The overall measure around the default settings, to show how much the result hangs on them."""
+    rows = []
+    for threshold, quantile, window in itertools.product((5.0, 6.0, 7.0), (0.0, 0.99), (timedelta(minutes=5), timedelta(hours=1))):
+        config = dataclasses.replace(base, threshold=threshold, quantile=quantile, window=window)
+        _, total, _ = score_veille(series, labels, config)
+        rows.append(
+            {
+                "threshold": threshold,
+                "quantile": quantile,
+                "window_minutes": window / timedelta(minutes=1),
+                "windows_hit": total.windows_hit,
+                "windows": total.windows,
+                "window_recall": round(total.window_recall, 4),
+                "alert_points": total.alert_points,
+                "point_precision": round(total.point_precision, 4) if total.point_precision is not None else None,
+            }
+        )
+    return rows
 
 
 def upper(value):
@@ -181,6 +204,7 @@ def main() -> None:
             "overall": veille_total.as_dict(),
             "throughput": {"points": points, "seconds": round(elapsed, 3), "points_per_second": round(points / elapsed) if elapsed else None},
         },
+        "sensitivity": sensitivity(series, labels, config),
         "nab_published": published,
         "veille_vs_nab": beaten,
     }

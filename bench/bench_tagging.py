@@ -21,13 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.settings import get_settings  # noqa: E402
-from pipeline.tagging import TagInput, Tags  # noqa: E402
-from pipeline.tagging import datasets  # noqa: E402
-from pipeline.tagging.bundle import load_bundle, model_paths  # noqa: E402
-from pipeline.tagging.rules import RuleTagger  # noqa: E402
-from pipeline.tagging.trained import TrainedTagger  # noqa: E402
-from pipeline.tagging.training import macro_f1, macro_recall, positive_f1, weighted_f1  # noqa: E402
+from pipeline.settings import get_settings
+from pipeline.tagging import (
+    TagInput,
+    Tags,
+    datasets,
+)
+from pipeline.tagging.bundle import load_bundle, model_paths
+from pipeline.tagging.rules import RuleTagger
+from pipeline.tagging.trained import TrainedTagger
+from pipeline.tagging.training import macro_f1, macro_recall, positive_f1, weighted_f1
 
 BATCH = 500
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,7 +84,7 @@ def quality(data: Path, trained: TrainedTagger, rules: RuleTagger) -> dict:
     row["vader"] = round(100 * macro_recall(en_val.labels, vader_labels(en_val.texts)), 1)
     results["sentiment_en"] = row
 
-    _, fr_val, _ = datasets.french_sentiment(data)
+    _, _, fr_val = datasets.french_sentiment(data)
     row = {"set": "fr_sentiment_deft2017_xlmt/val.tsv", "n": len(fr_val), "metric": "macro_f1",
            "target_test": 65.0, "published_test": {"FastText": 54.8}}
     for name, tag_batch in taggers.items():
@@ -137,7 +140,7 @@ def main() -> None:
 
     results = quality(args.data, trained, rules)
     _, en_val = datasets.english_sentiment(args.data)
-    _, fr_val, _ = datasets.french_sentiment(args.data)
+    _, _, fr_val = datasets.french_sentiment(args.data)
     mixed = en_val.texts + fr_val.texts * 3
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     elasticsearch_password: SecretStr | None = Field(None, description="VEILLE_ELASTICSEARCH_PASSWORD")
     elasticsearch_api_key: SecretStr | None = Field(None, description="VEILLE_ELASTICSEARCH_API_KEY")
     elasticsearch_ca_file: Path | None = Field(None, description="VEILLE_ELASTICSEARCH_CA_FILE")
+    kibana_url: str = Field("http://127.0.0.1:5601", description="VEILLE_KIBANA_URL: Kibana's base URL (with its basePath)")
+    kibana_username: str | None = Field(None, description="VEILLE_KIBANA_USERNAME")
+    kibana_password: SecretStr | None = Field(None, description="VEILLE_KIBANA_PASSWORD")
+    kibana_api_key: SecretStr | None = Field(None, description="VEILLE_KIBANA_API_KEY: used instead of username/password")
+    kibana_ca_file: Path | None = Field(None, description="VEILLE_KIBANA_CA_FILE: CA bundle for TLS")
     index_prefix: str = Field("veille", description="VEILLE_INDEX_PREFIX: indices are <prefix>-mentions, …")
 
     topics_file: Path = Field(PROJECT_ROOT / "topics.yaml", description="VEILLE_TOPICS_FILE")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,7 @@ def read_series(lines: Iterable[str]) -> Iterator[tuple[str, str, datetime, floa
         line = reader.line_num
         raw_time, raw_value = (row.get("timestamp") or "").strip(), (row.get("value") or "").strip()
         try:
-            moment = datetime.fromisoformat(raw_time.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(raw_time)
         except ValueError:
             raise SeriesError(f"line {line}: timestamp {raw_time!r} is not an ISO 8601 date-time") from None
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -41,7 +42,7 @@ def read_series(lines: Iterable[str]) -> Iterator[tuple[str, str, datetime, floa
             value = float(raw_value)
         except ValueError:
             raise SeriesError(f"line {line}: value {raw_value!r} is not a number") from None
-        if value < 0 or value != value:
+        if value < 0 or math.isnan(value):
             raise SeriesError(f"line {line}: value {raw_value!r} is not a non-negative count")
         yield raw_time, raw_value, moment, value
 

@@ -23,7 +23,8 @@ class ModelBundle:
     featurizer: Featurizer
     weights: np.ndarray  # n_features × n_outputs, float32
     bias: np.ndarray  # n_outputs
-    heads: dict[str, dict]  # name -> {"classes": [...], "start": column, "threshold": float | None}
+    # name -> {"classes": [...], "start": column, "threshold": float | None, "offsets": [per-class logit shift] | None}
+    heads: dict[str, dict]
     report: dict = field(default_factory=dict)
 
     def head_width(self, name: str) -> int:
@@ -36,12 +37,16 @@ class ModelBundle:
     def head_probabilities(self, logits: np.ndarray, name: str) -> np.ndarray:
         """(n, n_classes) for multi-class heads; (n,) of P(yes) for binary heads."""
         start = self.heads[name]["start"]
-        return probabilities(logits[:, start: start + self.head_width(name)])
+        return self._probabilities(name, logits[:, start: start + self.head_width(name)])
 
     def head_scores(self, X, name: str) -> np.ndarray:
         start, width = self.heads[name]["start"], self.head_width(name)
         logits = np.asarray(X @ self.weights[:, start: start + width]) + self.bias[start: start + width]
-        return probabilities(logits)
+        return self._probabilities(name, logits)
+
+    def _probabilities(self, name: str, logits: np.ndarray) -> np.ndarray:
+        offsets = self.heads[name].get("offsets")
+        return probabilities(logits + np.asarray(offsets, dtype=logits.dtype) if offsets else logits)
 
 
 def probabilities(logits: np.ndarray) -> np.ndarray:
@@ -62,7 +67,7 @@ def save_bundle(bundle: ModelBundle, model_dir: Path) -> tuple[Path, Path]:
     np.savez_compressed(arrays_path, weights=bundle.weights, bias=bundle.bias,
                         idf=bundle.featurizer.idf.idf_.astype(np.float32))
     meta = {"version": bundle.version, "heads": bundle.heads, "report": bundle.report,
-            "n_features": bundle.featurizer.n_features}
+            "word_features": bundle.featurizer.word_features, "char_features": bundle.featurizer.char_features}
     meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return arrays_path, meta_path
 
@@ -73,8 +78,8 @@ def load_bundle(model_dir: Path, name: str = MODEL_NAME) -> ModelBundle:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     with np.load(arrays_path, allow_pickle=False) as arrays:
         weights, bias, idf = arrays["weights"], arrays["bias"], arrays["idf"]
-    featurizer = Featurizer()
-    if meta["n_features"] != featurizer.n_features or weights.shape[0] != featurizer.n_features:
-        raise ValueError(f"{arrays_path}: built for {meta['n_features']} features, this code makes {featurizer.n_features}")
+    featurizer = Featurizer(meta["word_features"], meta["char_features"])
+    if weights.shape[0] != featurizer.n_features or idf.shape[0] != featurizer.n_features:
+        raise ValueError(f"{arrays_path}: weights for {weights.shape[0]} features, metadata says {featurizer.n_features}")
     featurizer.set_idf(idf)
     return ModelBundle(meta["version"], featurizer, np.ascontiguousarray(weights), bias, meta["heads"], meta.get("report", {}))

@@ -33,20 +33,21 @@ def normalise_text(text: str) -> str:
 class Featurizer:
     """Hashed word + char n-grams with a fitted IDF; ``transform`` is stateless apart from the IDF."""
 
-    def __init__(self) -> None:
+    def __init__(self, word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES) -> None:
+        self.word_features, self.char_features = word_features, char_features
         self.words = HashingVectorizer(
-            n_features=WORD_FEATURES, analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?]",
+            n_features=word_features, analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?]",
             alternate_sign=False, norm=None, lowercase=False,
         )
         self.chars = HashingVectorizer(
-            n_features=CHAR_FEATURES, analyzer="char_wb", ngram_range=(2, 5),
+            n_features=char_features, analyzer="char_wb", ngram_range=(2, 5),
             alternate_sign=False, norm=None, lowercase=False,
         )
         self.idf = TfidfTransformer(sublinear_tf=True)
 
     @property
     def n_features(self) -> int:
-        return WORD_FEATURES + CHAR_FEATURES
+        return self.word_features + self.char_features
 
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         clean = [normalise_text(t) for t in texts]

@@ -103,14 +103,14 @@ class Playbook:
         return min(delay, rule.cap) if rule.cap is not None else delay
 
     def plan(self, categories: list[str], platform: str | None, created_at: datetime | None) -> Plan:
-        """Action and priority of the highest-ranked category present; reply_by = created_at + deadline."""
-        present = set(categories)
-        rule = next((r for r in self.rules if r.category in present), None)
-        if rule is None:
-            rule = next(r for r in self.rules if r.category == "neutral")
-        delay = self.deadline(rule, platform)
-        reply_by = created_at + delay if delay is not None and created_at is not None else None
-        return Plan(rule.action, rule.priority, reply_by)
+        """Action and priority of the highest-ranked category present; reply_by = created_at + the earliest
+        deadline of any category present (a complaint keeps its 1 h even when a troll ranks first)."""
+        present = [r for r in self.rules if r.category in set(categories)]
+        if not present:
+            present = [r for r in self.rules if r.category == "neutral"]
+        delays = [d for d in (self.deadline(r, platform) for r in present) if d is not None]
+        reply_by = created_at + min(delays) if delays and created_at is not None else None
+        return Plan(present[0].action, present[0].priority, reply_by)
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -31,12 +31,13 @@ NOT_PRAISE = {"complaint", "troll", "legal_violation", "false_information", "cou
 
 
 def _other_language_code(text: str) -> str:
+    """ISO code from py3langid (too slow for every mention, fine for the few the detector calls "other")."""
     try:
         import py3langid
     except ImportError:
         return "und"
     code, _ = py3langid.classify(text)
-    return "und" if code in MODEL_LANGUAGES else code
+    return code
 
 
 def resolve_language(p_lang: np.ndarray, classes: Sequence[str], declared: str | None, text: str) -> str:

@@ -81,7 +81,7 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     """Assemble every head's training and validation material from the research sets and feedback."""
     rng = random.Random(seed)
     en_train, en_val = datasets.english_sentiment(data_dir)
-    fr_train, fr_val, fr_translated = datasets.french_sentiment(data_dir)
+    fr_train, fr_deft, fr_val = datasets.french_sentiment(data_dir)
     offensive = datasets.offensive(data_dir)
     hate = datasets.hate(data_dir)
     complaint_train, complaint_val = datasets.complaints(data_dir)
@@ -90,8 +90,9 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     heads: dict[str, HeadData] = {}
 
     lang = HeadData("lang", ("en", "fr", "other"), metric=macro_f1, C=10.0)
-    english_pool = Split(en_train.texts + offensive["olid"][0].texts + complaint_train.texts + fake_train.texts)
-    french_pool = Split(fr_train.texts + fr_translated.texts + offensive["mlma"][0].texts + offensive["cyberagressionado"][0].texts)
+    english_pool = Split(en_train.texts + datasets.airline_sentiment(data_dir).texts + offensive["olid"][0].texts
+                         + complaint_train.texts + fake_train.texts)
+    french_pool = Split(fr_train.texts + fr_deft.texts + offensive["mlma"][0].texts + offensive["cyberagressionado"][0].texts)
     other = other_language_texts(seed=seed)
     rng.shuffle(other)
     n_other_val = len(other) // 10
@@ -109,19 +110,23 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     sent_en.validation = {"tweeteval_sentiment_val": en_val}
     heads["sentiment_en"] = sent_en
 
-    sent_fr = HeadData("sentiment_fr", SENTIMENT_CLASSES, metric=macro_f1, C=1.0)
+    sent_fr = HeadData("sentiment_fr", SENTIMENT_CLASSES, metric=macro_f1, C=3.0)
     sent_fr.extend(fr_train)
-    sent_fr.extend(fr_translated, weight=0.3)
+    sent_fr.extend(fr_deft, weight=0.5)
     sent_fr.validation = {"deft2017_xlmt_val": fr_val}
     heads["sentiment_fr"] = sent_fr
 
+    # MLMA was collected with hate keywords (80 % toxic): ordinary French tweets (DEFT) are added as
+    # non-offensive so that French text as such does not look toxic.
+    ordinary_french = Split(fr_deft.texts, ["no"] * len(fr_deft))
     troll = HeadData("troll", ("no", "yes"), metric=macro_f1, C=1.0)
     for train, _ in offensive.values():
         troll.extend(train)
+    troll.extend(ordinary_french, weight=0.5)
     troll.validation = {name: val for name, (_, val) in offensive.items()}
     heads["troll"] = troll
 
-    complaint = HeadData("complaint", ("no", "yes"), metric=macro_f1, C=1.0)
+    complaint = HeadData("complaint", ("no", "yes"), metric=macro_f1, C=10.0)
     complaint.extend(complaint_train)
     complaint.validation = {"preotiuc2019_fold7": complaint_val}
     heads["complaint"] = complaint
@@ -134,6 +139,7 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     legal = HeadData("legal_violation", ("no", "yes"), metric=macro_f1, C=1.0)
     for train, _ in hate.values():
         legal.extend(train)
+    legal.extend(ordinary_french, weight=0.5)
     legal.validation = {name: val for name, (_, val) in hate.items()}
     heads["legal_violation"] = legal
 
@@ -174,10 +180,31 @@ def tune_threshold(y_true: Sequence[str], p_yes: np.ndarray, metric) -> tuple[fl
     return best
 
 
-def train_bundle(heads: dict[str, HeadData], seed: int = SEED) -> ModelBundle:
+def tune_offsets(y_true: Sequence[str], logits: np.ndarray, classes: Sequence[str], metric,
+                 neutral: str = "neutral") -> tuple[list[float], float]:
+    """Per-class logit shifts (the neutral class stays at 0) in -1.5..1.5 that maximise ``metric``.
+
+    Balances the classes for the target metric the way a threshold does for a binary head.
+    """
+    fixed = classes.index(neutral)
+    others = [i for i in range(len(classes)) if i != fixed]
+    labels = np.asarray(classes)
+    grid = np.round(np.arange(-1.5, 1.501, 0.1), 2)
+    best: tuple[list[float], float] = ([0.0] * len(classes), metric(y_true, labels[logits.argmax(axis=1)]))
+    for a in grid:
+        for b in grid:
+            offsets = np.zeros(len(classes))
+            offsets[others[0]], offsets[others[1]] = a, b
+            score = metric(y_true, labels[(logits + offsets).argmax(axis=1)])
+            if score > best[1] + 1e-9:
+                best = ([float(x) for x in offsets], score)
+    return best
+
+
+def train_bundle(heads: dict[str, HeadData], seed: int = SEED, featurizer: Featurizer | None = None) -> ModelBundle:
     """Fit the featurizer and every head; tune binary thresholds on each head's first validation set."""
     started = time.perf_counter()
-    featurizer = Featurizer().fit(t for head in heads.values() for t in head.texts)
+    featurizer = (featurizer or Featurizer()).fit(t for head in heads.values() for t in head.texts)
     columns: list[np.ndarray] = []
     biases: list[np.ndarray] = []
     layout: dict[str, dict] = {}
@@ -193,7 +220,7 @@ def train_bundle(heads: dict[str, HeadData], seed: int = SEED) -> ModelBundle:
             intercept = model.intercept_
         columns.append(coef.T)
         biases.append(intercept.astype(np.float32))
-        layout[name] = {"classes": list(head.classes), "start": start, "threshold": None}
+        layout[name] = {"classes": list(head.classes), "start": start, "threshold": None, "offsets": None}
         start += coef.shape[0]
         log.info("trained %s on %d examples in %.1fs", name, len(head.texts), time.perf_counter() - t0)
     bundle = ModelBundle(MODEL_NAME, featurizer, np.ascontiguousarray(np.hstack(columns)), np.concatenate(biases), layout)
@@ -223,6 +250,12 @@ def evaluate(bundle: ModelBundle, heads: dict[str, HeadData], tune: bool = False
             if tune and index == 0 and len(head.classes) == 2:
                 p_yes = bundle.head_scores(bundle.featurizer.transform(split.texts), name)
                 bundle.heads[name]["threshold"], _ = tune_threshold(split.labels, p_yes, head.metric)
+            elif tune and index == 0 and "neutral" in head.classes:
+                start = bundle.heads[name]["start"]
+                logits = bundle.all_logits(bundle.featurizer.transform(split.texts))[:, start: start + len(head.classes)]
+                report[name]["untuned_" + head.metric_name] = round(100 * head.metric(
+                    split.labels, [head.classes[i] for i in logits.argmax(axis=1)]), 1)
+                bundle.heads[name]["offsets"], _ = tune_offsets(split.labels, logits, list(head.classes), head.metric)
             predicted, _ = predict_labels(bundle, name, split.texts)
             report[name][set_name] = {
                 head.metric_name: round(100 * head.metric(split.labels, predicted), 1),
@@ -232,4 +265,6 @@ def evaluate(bundle: ModelBundle, heads: dict[str, HeadData], tune: bool = False
                 report[name][set_name]["f1_yes"] = round(100 * positive_f1(split.labels, predicted), 1)
         if bundle.heads[name]["threshold"] is not None:
             report[name]["threshold"] = bundle.heads[name]["threshold"]
+        if bundle.heads[name].get("offsets"):
+            report[name]["offsets"] = bundle.heads[name]["offsets"]
     return report

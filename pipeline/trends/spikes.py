@@ -15,8 +15,9 @@ series' own scores over ``history`` (a brand that is always bursty needs a bigge
 is at least ``min_volume``, the ``warmup`` is over, and no alert fired within ``cooldown`` (so one
 burst gives one alert).
 
-:class:`SpikeDetector` holds the state of one series and is updated one point at a time;
-:func:`detect_spikes` runs it over a whole series.
+:class:`SpikeDetector` holds the state of one series and is updated one point at a time (its
+``to_state``/``from_state`` let an agent keep it in a table); :func:`detect_spikes` runs it over a
+whole series.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from statistics import median
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 POISSON_SQRT_SD = 0.5
 MAD_TO_SD = 1.4826
@@ -67,6 +68,9 @@ class SpikePoint(NamedTuple):
 class SpikeDetector:
     """State of one count series: about ``history`` worth of square-rooted volumes and scores.
 
+    Feed it one count per interval, zeros included (a quiet interval is information: skipping it
+    would raise the baseline).
+
     ``update`` costs a median over one time-of-day slot (about 84 values by default) and, only when
     every other alert condition holds, a sort of the recent scores.
     """
@@ -100,6 +104,8 @@ class SpikeDetector:
         in_order = self._last_seen is None or timestamp > self._last_seen
         if self._first_seen is None:
             self._first_seen = timestamp
+        if in_order:
+            self._forget_scores_before(timestamp - self.config.history)
         volume = self._add_to_window(value, timestamp) if in_order else sum(v for _, v in self._window) + value
         root = math.sqrt(volume)
         centre, spread, samples = self.baseline(timestamp)
@@ -119,15 +125,61 @@ class SpikeDetector:
             self._scores.append((timestamp, score))
         return SpikePoint(round(score, 4), alert)
 
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-ready copy of the state (without the config), for a Faust table or a restart."""
+        aware = self._first_seen is not None and self._first_seen.tzinfo is not None
+
+        def seconds(moment: datetime | None) -> float | None:
+            if moment is None:
+                return None
+            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+        def pairs(items: Iterable[tuple[datetime, float]]) -> list[list[float]]:
+            return [[seconds(moment), value] for moment, value in items]
+
+        return {
+            "aware": aware,
+            "slots": {str(slot): pairs(history) for slot, history in self._slots.items() if history},
+            "window": pairs(self._window),
+            "scores": pairs(self._scores),
+            "first_seen": seconds(self._first_seen),
+            "last_seen": seconds(self._last_seen),
+            "last_alert": seconds(self._last_alert),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], config: SpikeConfig | None = None) -> SpikeDetector:
+        """Rebuild a detector from :meth:`to_state`; it goes on exactly where the saved one stopped."""
+        aware = bool(state["aware"])
+
+        def moment(seconds: float | None) -> datetime | None:
+            if seconds is None:
+                return None
+            restored = datetime.fromtimestamp(seconds, UTC)
+            return restored if aware else restored.replace(tzinfo=None)
+
+        def pairs(items: Iterable[list[float]]) -> deque[tuple[datetime, float]]:
+            return deque((moment(seconds), value) for seconds, value in items)
+
+        detector = cls(config or SpikeConfig())
+        detector._slots = {int(slot): pairs(history) for slot, history in state["slots"].items()}
+        detector._window = pairs(state["window"])
+        detector._scores = pairs(state["scores"])
+        detector._first_seen = moment(state["first_seen"])
+        detector._last_seen = moment(state["last_seen"])
+        detector._last_alert = moment(state["last_alert"])
+        return detector
+
     def _add_to_window(self, value: float, timestamp: datetime) -> float:
         self._window.append((timestamp, value))
         oldest_kept = timestamp - self.config.window
         while self._window[0][0] <= oldest_kept:
             self._window.popleft()
-        oldest_score = timestamp - self.config.history
-        while self._scores and self._scores[0][0] < oldest_score:
-            self._scores.popleft()
         return sum(v for _, v in self._window)
+
+    def _forget_scores_before(self, oldest_kept: datetime) -> None:
+        while self._scores and self._scores[0][0] < oldest_kept:
+            self._scores.popleft()
 
     def _recent_score_quantile(self) -> float:
         if not self._scores:

@@ -51,3 +51,10 @@ def test_compose_points_veille_at_the_services(compose):
     env = compose["services"]["agents"]["environment"]
     assert env["VEILLE_KAFKA_BROKERS"] == "kafka:9092"
     assert env["VEILLE_ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
+
+
+def test_compose_init_creates_topics_templates_and_imports_dashboards(compose):
+    init = compose["services"]["init"]
+    command = " ".join(init["command"])
+    assert "veille init" in command and "veille dashboards import --kibana http://kibana:5601" in command
+    assert init["depends_on"]["kibana"]["condition"] == "service_healthy"

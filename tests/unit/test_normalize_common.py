@@ -137,3 +137,29 @@ def test_common_collector_rejects_missing_fields_with_reasons():
     assert reasons[:4] == ["missing id", "missing or unreadable creation date", "missing author", "no text"]
     assert "source" in reasons[4]
     assert not collector.result().mentions
+
+
+def test_common_hostile_nesting_is_one_reject_not_a_crash():
+    from pipeline.connectors.normalize import normalize_reddit
+
+    result = normalize_reddit(b'{"kind":"Listing","data":{"children":[' * 3000)
+    assert not result.mentions
+    assert "payload nested too deeply to walk" in [r.reason for r in result.rejects]
+
+
+def test_common_load_recording_rejects_non_json_bodies_unless_asked():
+    cassette = orjson.dumps(
+        {
+            "interactions": [
+                {
+                    "request": {"method": "GET", "uri": "https://oauth.reddit.com/r/x/new"},
+                    "response": {"status": {"code": 200}, "body": {"string": "<html>slow down</html>"}, "headers": {}},
+                }
+            ],
+            "recorded_at": "2026-11-09T12:00:00",
+        }
+    )
+    documents, rejects = load_recording(cassette)
+    assert not documents and "response body is not valid JSON" in rejects[0].reason
+    documents, rejects = load_recording(cassette, keep_non_json=True)
+    assert documents[0].data is None and documents[0].context["body"] == b"<html>slow down</html>"

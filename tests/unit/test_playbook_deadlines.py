@@ -80,3 +80,10 @@ def test_playbook_override_with_unknown_category_is_rejected(tmp_path):
     override.write_text("categories:\n  spam:\n    action: delete\n    priority: low\n    deadline: 1h\n")
     with pytest.raises(PlaybookError, match="spam"):
         load_playbook(override)
+
+
+def test_playbook_earliest_deadline_of_all_categories_wins(playbook):
+    troll_only = playbook.plan(["troll"], "forum", CREATED)
+    troll_and_complaint = playbook.plan(["troll", "complaint"], "forum", CREATED)
+    assert troll_only.reply_by - CREATED > timedelta(hours=1)
+    assert troll_and_complaint.reply_by - CREATED <= timedelta(hours=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -99,8 +100,7 @@ def test_spikes_update_returns_score_and_alert_like_detect_spikes():
     by_hand = [detector.update(value, moment) for moment, value in points]
     by_function = [(scored.score, scored.alert) for scored in detect_spikes(points, SpikeConfig())]
     assert [(s.score, s.alert) for s in by_hand] == by_function
-    score, alert = by_hand[8 * 288 + 100 + 5]
-    assert score > SpikeConfig().threshold
+    assert by_hand[8 * 288 + 100 + 5].score > SpikeConfig().threshold
 
 
 def test_spikes_out_of_order_point_is_scored_but_not_learnt():
@@ -126,3 +126,21 @@ def test_spikes_rejects_counts_that_are_not_counts(bad):
 def test_spikes_config_rejects_meaningless_settings(changes):
     with pytest.raises(ValueError):
         SpikeConfig(**changes)
+
+
+@pytest.mark.parametrize("naive", [False, True])
+def test_spikes_saved_state_goes_on_exactly_like_the_original(naive):
+    points = with_burst(daily_counts(days=10), 9 * 288 + 40, 24, 250)
+    if naive:
+        points = [(moment.replace(tzinfo=None), value) for moment, value in points]
+    split = 9 * 288
+    original = SpikeDetector()
+    for moment, value in points[:split]:
+        original.update(value, moment)
+    state = json.loads(json.dumps(original.to_state()))
+    restored = SpikeDetector.from_state(state)
+    rest = points[split:]
+    resumed = [restored.update(v, t) for t, v in rest]
+    uninterrupted = [original.update(v, t) for t, v in rest]
+    assert resumed == uninterrupted
+    assert any(point.alert for point in resumed)

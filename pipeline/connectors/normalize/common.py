@@ -323,10 +323,15 @@ def _cassette_body(body: Any) -> bytes | None:
             return value.encode("utf-8") if isinstance(value, str) else value
         if isinstance(body.get("base64_string"), str):
             import base64
+            import binascii
             import gzip
+            import zlib
 
-            data = base64.b64decode(body["base64_string"])
-            return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+            try:
+                data = base64.b64decode(body["base64_string"])
+                return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+            except (binascii.Error, OSError, EOFError, zlib.error):
+                return None
         return None
     if isinstance(body, str):
         return body.encode("utf-8")
@@ -359,8 +364,12 @@ def iter_cassette_bodies(interactions: list[dict[str, Any]]) -> Iterator[tuple[s
         encoding = _header(response.get("headers"), "content-encoding")
         if data and encoding and "gzip" in encoding and data[:2] == b"\x1f\x8b":
             import gzip
+            import zlib
 
-            data = gzip.decompress(data)
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError, zlib.error):
+                data = None
         yield method, code if isinstance(code, int) else None, uri, data
 
 
@@ -433,6 +442,8 @@ def run(
         body(collector)
     except PayloadError as exc:
         collector.reject(str(exc), payload[:RAW_EXCERPT_BYTES], "payload")
+    except RecursionError:
+        collector.reject("payload nested too deeply to walk", payload[:RAW_EXCERPT_BYTES], "payload")
     return collector.result()
 
 
@@ -573,7 +584,3 @@ def as_str(value: Any) -> str | None:
 
 def stable_hash(*parts: Any) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8", "replace")).hexdigest()[:32]
-
-
-def walk_list(value: Any) -> Iterable[Any]:
-    return value if isinstance(value, list) else ()
