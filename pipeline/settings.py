@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     index_refresh_interval: str = Field("1s", description="VEILLE_INDEX_REFRESH_INTERVAL")
 
     model_dir: Path = Field(PROJECT_ROOT / "pipeline" / "tagging" / "models", description="VEILLE_MODEL_DIR: trained tagger models")
+    lexicons_file: Path | None = Field(None, description="VEILLE_LEXICONS_FILE: organisation's lexicon and pattern overrides (YAML)")
     playbook_file: Path | None = Field(None, description="VEILLE_PLAYBOOK_FILE: organisation's playbook overrides (YAML)")
     watches_file: Path = Field(PROJECT_ROOT / "watches.yaml", description="VEILLE_WATCHES_FILE")
 

@@ -79,7 +79,7 @@ def load_bundle(model_dir: Path, name: str = MODEL_NAME) -> ModelBundle:
     with np.load(arrays_path, allow_pickle=False) as arrays:
         weights, bias, idf = arrays["weights"], arrays["bias"], arrays["idf"]
     featurizer = Featurizer(meta["word_features"], meta["char_features"])
-    if weights.shape[0] != featurizer.n_features or idf.shape[0] != featurizer.n_features:
+    if weights.shape[0] != featurizer.n_features or idf.shape[0] != featurizer.word_features + featurizer.char_features:
         raise ValueError(f"{arrays_path}: weights for {weights.shape[0]} features, metadata says {featurizer.n_features}")
     featurizer.set_idf(idf)
     return ModelBundle(meta["version"], featurizer, np.ascontiguousarray(weights), bias, meta["heads"], meta.get("report", {}))

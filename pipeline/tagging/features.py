@@ -1,14 +1,20 @@
 """Turn texts into the one sparse feature matrix every trained head reads.
 
 Hashed word 1-2grams plus hashed character 2-5grams (within word boundaries), weighted by an IDF
-vector fitted on the training texts. Hashing keeps the shipped model small and needs no vocabulary,
-so the same features serve language detection, sentiment and every category head at once.
+vector fitted on the training texts, plus a few polarity-lexicon columns (VADER's English lexicon and
+Pattern's French adjective lexicon, both shipped by their PyPI packages). Hashing keeps the shipped
+model small and needs no vocabulary, so the same features serve every head at once.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -30,6 +36,68 @@ def normalise_text(text: str) -> str:
     return text.lower()
 
 
+NEGATORS = frozenset(
+    ["not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "cannot", "can't", "don't", "doesn't", "didn't", "isn't", "wasn't", "aren't", "won't", "wouldn't", "shouldn't", "couldn't", "dont", "doesnt", "didnt", "isnt", "wasnt", "cant", "wont", "ne", "n'", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "personne"]
+)
+_STRIP = ".,;:!?\"'()[]{}…«»“”"
+
+
+def _package_file(package: str, name: str) -> Path:
+    """A data file shipped inside an installed package, found without importing the package
+    (importing textblob_fr would pull in textblob and NLTK for nothing)."""
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{package} is not installed: pip install {package}")
+    return Path(next(iter(spec.submodule_search_locations))) / name
+
+
+@lru_cache(maxsize=1)
+def polarity_lexicons() -> tuple[dict[str, float], dict[str, float]]:
+    """(English word → valence in -1..1 from VADER, French adjective → polarity in -1..1 from Pattern)."""
+    english = {}
+    with _package_file("vaderSentiment", "vader_lexicon.txt").open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split("\t")
+            if len(parts) >= 2:
+                english[parts[0].lower()] = float(parts[1]) / 4.0
+    french = {}
+    root = ET.fromstring(_package_file("textblob_fr", "fr-sentiment.xml").read_bytes())
+    for word in root.iter("word"):
+        polarity = float(word.get("polarity", 0))
+        if polarity:
+            french.setdefault(word.get("form", "").lower(), polarity)
+    return english, french
+
+
+def lexicon_features(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Per text and lexicon: positive and negative mass (a negator in the 3 previous words flips a word),
+    their tanh, whether any word hit; plus the number of '!'. 11 columns."""
+    english, french = polarity_lexicons()
+    rows = np.zeros((len(texts), 11), dtype=np.float32)
+    for i, text in enumerate(texts):
+        words = [w.strip(_STRIP) for w in text.lower().split()]
+        for offset, lexicon in ((0, english), (5, french)):
+            positive = negative = 0.0
+            hits = 0
+            for j, word in enumerate(words):
+                value = lexicon.get(word)
+                if value is None:
+                    continue
+                if any(w in NEGATORS for w in words[max(0, j - 3): j]):
+                    value = -0.74 * value
+                if value > 0:
+                    positive += value
+                else:
+                    negative -= value
+                hits += 1
+            rows[i, offset: offset + 5] = (positive, negative, math.tanh(positive), math.tanh(negative), hits > 0)
+        rows[i, 10] = min(text.count("!"), 5) / 3.0
+    return sparse.csr_matrix(rows)
+
+
+LEXICON_FEATURES = 11
+
+
 class Featurizer:
     """Hashed word + char n-grams with a fitted IDF; ``transform`` is stateless apart from the IDF."""
 
@@ -47,11 +115,14 @@ class Featurizer:
 
     @property
     def n_features(self) -> int:
-        return self.word_features + self.char_features
+        return self.word_features + self.char_features + LEXICON_FEATURES
 
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         clean = [normalise_text(t) for t in texts]
         return sparse.hstack([self.words.transform(clean), self.chars.transform(clean)], format="csr")
+
+    def _with_lexicons(self, weighted: sparse.csr_matrix, texts: Sequence[str]) -> sparse.csr_matrix:
+        return sparse.hstack([weighted, lexicon_features(texts)], format="csr", dtype=np.float32)
 
     def fit(self, texts: Iterable[str]) -> Featurizer:
         self.idf.fit(self._counts(list(texts)))
@@ -63,4 +134,4 @@ class Featurizer:
         self.idf.idf_ = idf.astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self.idf.transform(self._counts(texts)).astype(np.float32)
+        return self._with_lexicons(self.idf.transform(self._counts(texts)), texts)

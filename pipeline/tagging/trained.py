@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, load_bundle
+from pipeline.tagging.features import polarity_lexicons
 from pipeline.tagging.lexicons import Lexicons, load_lexicons
 from pipeline.tagging.playbook import Playbook, load_playbook
 
@@ -26,6 +27,8 @@ ENGLISH_ONLY_HEADS = ("complaint", "false_information")
 BILINGUAL_HEADS = ("troll", "legal_violation")
 # A declared language wins unless the detector is at least this sure of another one.
 DECLARED_LANGUAGE_OVERRIDE = 0.9
+# Codes sources use for "unknown", "no linguistic content", "several": not a hint.
+NOT_A_LANGUAGE = {"und", "zxx", "mul", "mis", "qme", "qht", "art"}
 # Categories under which a positive sentiment is not praise.
 NOT_PRAISE = {"complaint", "troll", "legal_violation", "false_information", "counterfeit", "copyright"}
 
@@ -44,7 +47,9 @@ def resolve_language(p_lang: np.ndarray, classes: Sequence[str], declared: str |
     """Detected language, deferring to the source's declared language unless the detector is very sure."""
     best = int(p_lang.argmax())
     detected, confidence = classes[best], float(p_lang[best])
-    declared = declared.split("-")[0].lower() if declared else None
+    declared = declared.replace("_", "-").split("-")[0].lower() if declared else None
+    if declared in NOT_A_LANGUAGE or (declared and not declared.isalpha()):
+        declared = None
     if declared and declared != detected and confidence < DECLARED_LANGUAGE_OVERRIDE:
         return declared
     if detected == "other":
@@ -57,6 +62,7 @@ class TrainedTagger:
 
     def __init__(self, bundle: ModelBundle, lexicons: Lexicons | None = None, playbook: Playbook | None = None):
         self.bundle = bundle
+        polarity_lexicons()  # loaded now so a missing package fails at start-up, not on the first batch
         self.lexicons = lexicons or load_lexicons()
         self.playbook = playbook or load_playbook()
         self.name = bundle.version

@@ -33,6 +33,8 @@ SEED = 20240601
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
 BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
 FEEDBACK_WEIGHT = 3.0
+LANGUAGE_EXAMPLES = 8000  # per language, for the language detector
+ORDINARY_TWEETS, ORDINARY_WEIGHT = 15000, 0.05  # extra negatives for the false-information head
 
 
 def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
@@ -96,8 +98,9 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     other = other_language_texts(seed=seed)
     rng.shuffle(other)
     n_other_val = len(other) // 10
-    lang.extend(Split(_sample(english_pool, 8000, rng), ["en"] * 8000))
-    lang.extend(Split(_sample(french_pool, 8000, rng), ["fr"] * 8000))
+    for code, pool in (("en", english_pool), ("fr", french_pool)):
+        sample = _sample(pool, LANGUAGE_EXAMPLES, rng)
+        lang.extend(Split(sample, [code] * len(sample)))
     lang.extend(Split(other[n_other_val:], ["other"] * (len(other) - n_other_val)))
     lang.validation = {
         "en+fr+other": Split(en_val.texts + fr_val.texts + other[:n_other_val],
@@ -131,9 +134,16 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     complaint.validation = {"preotiuc2019_fold7": complaint_val}
     heads["complaint"] = complaint
 
+    # CONSTRAINT's "real" class is formal news: alone, the head calls 93 % of ordinary tweets false information.
+    # Ordinary tweets, lightly weighted, teach it that casual style is not the signal.
+    ordinary = Split(_sample(en_train, ORDINARY_TWEETS, rng) + complaint_train.texts + offensive["olid"][0].texts)
+    ordinary.labels = ["no"] * len(ordinary.texts)
     fake = HeadData("false_information", ("no", "yes"), metric=weighted_f1, metric_name="weighted_f1", C=10.0)
     fake.extend(fake_train)
-    fake.validation = {"constraint2021_val": fake_val}
+    fake.extend(ordinary, weight=ORDINARY_WEIGHT)
+    ordinary_val = en_val.texts + complaint_val.texts + offensive["olid"][1].texts
+    fake.validation = {"constraint2021_val": fake_val,
+                       "ordinary_tweets_val": Split(ordinary_val, ["no"] * len(ordinary_val))}
     heads["false_information"] = fake
 
     legal = HeadData("legal_violation", ("no", "yes"), metric=macro_f1, C=1.0)
@@ -257,6 +267,11 @@ def evaluate(bundle: ModelBundle, heads: dict[str, HeadData], tune: bool = False
                     split.labels, [head.classes[i] for i in logits.argmax(axis=1)]), 1)
                 bundle.heads[name]["offsets"], _ = tune_offsets(split.labels, logits, list(head.classes), head.metric)
             predicted, _ = predict_labels(bundle, name, split.texts)
+            if len(set(split.labels)) == 1 and len(head.classes) == 2:
+                # a set with only "no": how many mentions the head would wrongly flag
+                flagged = sum(p == "yes" for p in predicted)
+                report[name][set_name] = {"flagged_pct": round(100 * flagged / len(split), 1), "n": len(split)}
+                continue
             report[name][set_name] = {
                 head.metric_name: round(100 * head.metric(split.labels, predicted), 1),
                 "n": len(split),

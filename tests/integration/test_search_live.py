@@ -1,4 +1,4 @@
-"""The query compiler and ``veille search`` against a live Elasticsearch API (skipped when none answers).
+"""The query compiler and ``veille search`` against the session's embedded Elasticsearch API.
 
 Each test module run creates its own throwaway index ``qtest-<random>-mentions`` with the sink's mapping,
 and deletes it afterwards.
@@ -80,21 +80,24 @@ MENTIONS = [
 
 
 @pytest.fixture(scope="module")
-def live_index():
-    from elasticsearch import ApiError, Elasticsearch, TransportError
+def live_index(stack, settings):
+    """A throwaway index on the session's embedded Elasticsearch API; ``veille search`` pointed at it."""
+    from elasticsearch import Elasticsearch
 
     from pipeline.sinks.elasticsearch import MENTION_PROPERTIES
 
-    settings = get_settings()
-    client = Elasticsearch(settings.elasticsearch_url, request_timeout=10, max_retries=0)
-    try:
-        client.info()
-    except (TransportError, ApiError) as exc:
-        client.close()
-        pytest.skip(f"no Elasticsearch API at {settings.elasticsearch_url}: {exc}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VEILLE_ELASTICSEARCH_URL", settings.elasticsearch_url)
+        get_settings.cache_clear()
+        yield from _live_index(Elasticsearch(settings.elasticsearch_url, request_timeout=10, max_retries=0),
+                               MENTION_PROPERTIES)
+    get_settings.cache_clear()
+
+
+def _live_index(client, mention_properties):
     prefix = f"qtest-{uuid.uuid4().hex[:8]}"
     index = f"{prefix}-mentions"
-    client.indices.create(index=index, mappings={"dynamic": False, "properties": MENTION_PROPERTIES})
+    client.indices.create(index=index, mappings={"dynamic": False, "properties": mention_properties})
     try:
         for mention in MENTIONS:
             client.index(index=index, id=mention["id"], document=mention)

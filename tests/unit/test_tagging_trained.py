@@ -99,6 +99,8 @@ def test_tagging_trained_empty_batch(tagger):
     ([0.95, 0.03, 0.02], "fr", "en"),  # sure detector overrides a wrong declaration
     ([0.2, 0.7, 0.1], None, "fr"),
     ([0.1, 0.1, 0.8], "es-ES", "es"),
+    ([0.6, 0.3, 0.1], "und", "en"),  # "undetermined" is no hint
+    ([0.3, 0.6, 0.1], "fr_CA", "fr"),
 ])
 def test_tagging_resolve_language(probs, declared, expected):
     assert resolve_language(np.array(probs), ["en", "fr", "other"], declared, "texte") == expected

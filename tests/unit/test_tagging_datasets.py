@@ -1,0 +1,31 @@
+"""Dataset loaders never hand held-back folds to training and keep validation apart."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.tagging import datasets
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"no labelled data at {DATA}")
+
+
+def test_tagging_datasets_fold_sets_skip_held_back_folds(tmp_path):
+    folder = tmp_path / "complaints_preotiuc2019"
+    folder.mkdir()
+    rows = ["tweet_id\ttext\tlabel\tlabel_id\tdomain\tfold_md5"]
+    rows += [f"{i}\ttweet {i}\t{'complaint' if i % 2 else 'not_complaint'}\t{i % 2}\tfood\t{i % 10}" for i in range(40)]
+    (folder / "complaints_train.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    train, val = datasets.complaints(tmp_path)
+    assert sorted(val.texts) == sorted(f"tweet {i}" for i in range(40) if i % 10 == 7)
+    assert sorted(train.texts) == sorted(f"tweet {i}" for i in range(40) if i % 10 < 7)
+    assert train.labels[train.texts.index("tweet 1")] == "yes"
+
+
+@needs_data
+def test_tagging_datasets_sentiment_labels_are_three_classes():
+    en_train, en_val = datasets.english_sentiment(DATA)
+    xlmt_train, deft, fr_val = datasets.french_sentiment(DATA)
+    for split in (en_train, en_val, xlmt_train, deft, fr_val):
+        assert set(split.labels) == {"negative", "neutral", "positive"}
+    assert "mixed" not in deft.labels

@@ -1,0 +1,44 @@
+"""The shared features: text normalisation, hashed n-grams with IDF, and the polarity-lexicon columns."""
+
+import numpy as np
+import pytest
+
+from pipeline.tagging.features import (
+    LEXICON_FEATURES,
+    Featurizer,
+    lexicon_features,
+    normalise_text,
+)
+
+
+def test_tagging_features_normalise_placeholders_and_runs():
+    assert normalise_text("@Acme LOVE it soooooo much https://t.co/x") == " @user  love it sooo much  http "
+
+
+@pytest.mark.parametrize(("text", "column"), [
+    ("I love this, great job", 0),  # English positive mass
+    ("this is awful and useless", 1),  # English negative mass
+    ("un produit excellent et magnifique", 5),  # French positive mass
+    ("un service lamentable", 6),  # French negative mass
+])
+def test_tagging_features_lexicon_columns_follow_polarity(text, column):
+    row = lexicon_features([text]).toarray()[0]
+    assert row[column] > 0
+    assert row[column + 1 if column in (0, 5) else column - 1] == 0
+
+
+def test_tagging_features_negation_flips_polarity():
+    plain, negated = lexicon_features(["this is good", "this is not good"]).toarray()
+    assert plain[0] > 0 and plain[1] == 0
+    assert negated[0] == 0 and negated[1] > 0
+
+
+def test_tagging_features_shape_and_idf_roundtrip():
+    texts = ["first text here", "second text", "troisième texte ici"]
+    featurizer = Featurizer(2**10, 2**10).fit(texts)
+    X = featurizer.transform(texts)
+    assert X.shape == (3, 2**11 + LEXICON_FEATURES) == (3, featurizer.n_features)
+    assert X.dtype == np.float32
+    copy = Featurizer(2**10, 2**10)
+    copy.set_idf(featurizer.idf.idf_)
+    assert np.allclose(copy.transform(texts).toarray(), X.toarray())
