@@ -9,6 +9,7 @@ is searchable and prints where to look and how to stop.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections import Counter
@@ -145,12 +146,24 @@ def demo_command(
             letter = orjson.loads(record.value)
             typer.echo(f"    offset {record.offset}: {letter['reason'][:110]}")
     index = f"{settings.elasticsearch_url.rstrip('/')}/{settings.mentions_index}"
+    veille = _veille_command()
     typer.echo(f"""
 Where to look:
-  veille search "complaint"                    (search the mentions; see README for the query language)
+  {veille} search 'category:complaint lang:fr'     (search the mentions; README: the query language)
   curl '{index}/_search?q=categories:complaint&size=3&pretty'
-  veille agents log                             (the agents' log)
-  veille replay data/sample/mentions.jsonl --rebase --rate 200   (replay again: no duplicates)
+  {veille} agents log                              (the agents' log)
+  {veille} replay data/sample/mentions.jsonl --rebase --rate 200   (replay again: no duplicates)
 How to stop:
-  veille stack down                             (stops the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
+  {veille} stack down      (stops the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
 """)
+
+
+def _veille_command() -> str:
+    """How to call ``veille`` from here: plain when the virtualenv is active, else its path."""
+    executable = Path(sys.executable).with_name("veille")
+    try:
+        relative = executable.relative_to(Path.cwd())
+    except ValueError:
+        return str(executable)
+    on_path = str(executable.parent) in os.environ.get("PATH", "").split(os.pathsep)
+    return "veille" if on_path else f"./{relative}"
