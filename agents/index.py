@@ -44,12 +44,11 @@ async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
             continue
         outcome = await _until_done(f"indexing {len(documents)} mentions", lambda: sink.write(documents))
         for document, reason in outcome.dead:
-            message = origin.get(document.get("id"))
-            log.error("mention %s at %s[%s]@%s not indexed: %s", document.get("id"), getattr(message, "topic", "?"),
-                      getattr(message, "partition", "?"), getattr(message, "offset", "?"), reason)
-            letter = dead_letter(reason, "index", topic=message.topic if message else settings.topic("mentions.enriched"),
-                                 partition=getattr(message, "partition", None), offset=getattr(message, "offset", None),
-                                 raw=message.value if message else orjson.dumps(document), mention_id=document.get("id"))
+            message = origin[document["id"]]
+            log.error("mention %s at %s[%s]@%s not indexed: %s", document["id"], message.topic, message.partition,
+                      message.offset, reason)
+            letter = dead_letter(reason, "index", topic=message.topic, partition=message.partition,
+                                 offset=message.offset, raw=message.value, mention_id=document["id"])
             await dead_letter_topic.send(key=document["id"].encode(), value=orjson.dumps(letter))
 
 

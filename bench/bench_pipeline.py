@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,19 +27,13 @@ from pipeline.processing import RawRecord, process_raw_batch
 from pipeline.settings import Settings
 from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
 from pipeline.sinks.kafka import KafkaRecordSink
-from pipeline.stack import EmbeddedStack, ManagedProcess, tail
+from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
 from pipeline.tagging import get_tagger
 from pipeline.topics import RAW
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "mentions.jsonl"
 RESULTS = ROOT / "bench" / "results" / "pipeline.json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def sample_lines(count: int) -> list[bytes]:
@@ -160,13 +153,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--mentions", type=int, default=20000)
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="veille-bench-"))
-    kafka_port, es_port = free_port(), free_port()
-    env = {
-        "VEILLE_DATA_DIR": str(workdir), "VEILLE_STACK_KAFKA_PORT": str(kafka_port),
-        "VEILLE_STACK_ELASTICSEARCH_PORT": str(es_port), "VEILLE_KAFKA_BROKERS": f"127.0.0.1:{kafka_port}",
-        "VEILLE_ELASTICSEARCH_URL": f"http://127.0.0.1:{es_port}", "VEILLE_INDEX_PREFIX": "bench-e2e",
-    }
-    settings = Settings(**{k.removeprefix("VEILLE_").lower(): v for k, v in env.items()})
+    env = {**isolated_stack_env(workdir), "VEILLE_INDEX_PREFIX": "bench-e2e"}
+    settings = settings_for(env)
     stack = EmbeddedStack(settings)
     stack.up(timeout=60)
     try:

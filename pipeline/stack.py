@@ -43,6 +43,29 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_stack_env(data_dir: Path) -> dict[str, str]:
+    """VEILLE_* variables for an embedded stack of its own (free ports, its own data dir): tests, benchmarks."""
+    kafka_port, es_port = free_port(), free_port()
+    return {
+        "VEILLE_DATA_DIR": str(data_dir),
+        "VEILLE_STACK_KAFKA_PORT": str(kafka_port),
+        "VEILLE_STACK_ELASTICSEARCH_PORT": str(es_port),
+        "VEILLE_KAFKA_BROKERS": f"127.0.0.1:{kafka_port}",
+        "VEILLE_ELASTICSEARCH_URL": f"http://127.0.0.1:{es_port}",
+    }
+
+
+def settings_for(env: dict[str, str]) -> Settings:
+    """The Settings a process started with ``env`` (VEILLE_* variables) would read."""
+    return Settings(**{name.removeprefix("VEILLE_").lower(): value for name, value in env.items()})
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -248,8 +271,8 @@ class EmbeddedStack:
     def status(self) -> list[ServiceStatus]:
         kafka_detail = (f"Tansu, memory-only, pid {self.tansu.pid()}" if self.uses_tansu
                         else f"noida-db, log on disk in {self.noida_dir}")
-        kafka_running = self.tansu.pid() is not None if self.uses_tansu else self.noida_running()
         es_running = self.noida_running()
+        kafka_running = self.tansu.pid() is not None if self.uses_tansu else es_running
         return [
             ServiceStatus("kafka", kafka_running, kafka_running and self.kafka_healthy(), self.kafka_address, kafka_detail),
             ServiceStatus("elasticsearch", es_running, es_running and self.elasticsearch_healthy(), self.es_url,

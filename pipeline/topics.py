@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.settings import Settings
+from pipeline.sinks.kafka import kafka_connection_options
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +94,8 @@ def plan_topics(specs: list[TopicSpec], existing: dict[str, ExistingTopic], pref
 
 
 def kafka_client_options(settings: Settings) -> dict:
-    """Connection options shared by kafka-python clients (security from settings, never logged)."""
-    options: dict = {"bootstrap_servers": settings.kafka_bootstrap, "security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_sasl_mechanism:
-        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        options["sasl_plain_username"] = settings.kafka_username
-        options["sasl_plain_password"] = settings.kafka_password.get_secret_value() if settings.kafka_password else None
+    """Connection options for kafka-python clients."""
+    options = kafka_connection_options(settings)
     if settings.kafka_ca_file:
         options["ssl_cafile"] = str(settings.kafka_ca_file)
     return options

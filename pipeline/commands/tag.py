@@ -64,11 +64,11 @@ def tag_command(batch_size: int = typer.Option(512, help="lines tagged together"
             results[n] = {"id": data.get("id"), **tags_as_dict(tags)}
         pending.clear()
 
-    def emit_ready(upto: int) -> None:
-        for n in sorted(k for k in results if k < upto):
-            out.write(orjson.dumps(results.pop(n)) + b"\n")
+    def emit_all() -> None:
+        for n in sorted(results):
+            out.write(orjson.dumps(results[n]) + b"\n")
+        results.clear()
 
-    n = 0
     for n, line in enumerate(sys.stdin):
         line = line.strip()
         if not line:
@@ -82,8 +82,8 @@ def tag_command(batch_size: int = typer.Option(512, help="lines tagged together"
         pending.append((n, data, item))
         if len(pending) >= batch_size:
             flush()
-            emit_ready(n + 1)
+            emit_all()
     if pending:
         flush()
-    emit_ready(n + 1)
+    emit_all()
     out.flush()

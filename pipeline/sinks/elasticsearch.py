@@ -150,16 +150,15 @@ class ElasticsearchMentionSink:
 
     async def _bulk_once(self, docs: Sequence[dict[str, Any]]) -> WriteOutcome:
         outcome = WriteOutcome()
-        actions = ({"_op_type": "index", "_index": self.index, "_id": d["id"], "_source": d} for d in docs)
-        position = 0
+        by_id = {d["id"]: d for d in docs}
+        actions = ({"_op_type": "index", "_index": self.index, "_id": i, "_source": d} for i, d in by_id.items())
         async for ok, item in async_streaming_bulk(
             self.client, actions, chunk_size=500, max_retries=3, initial_backoff=0.5, max_backoff=8,
             raise_on_error=False, raise_on_exception=True, yield_ok=True,
         ):
             verdict, reason = classify_item(ok, item)
             doc_id = next(iter(item.values())).get("_id")
-            doc = _find(docs, doc_id, position)
-            position += 1
+            doc = by_id[doc_id]
             if verdict == "ok":
                 outcome.indexed.append(doc_id)
             elif verdict == "retry":
@@ -186,9 +185,3 @@ class ElasticsearchMentionSink:
 
     async def close(self) -> None:
         await self.client.close()
-
-
-def _find(docs: Sequence[dict[str, Any]], doc_id: str | None, position: int) -> dict[str, Any]:
-    if position < len(docs) and docs[position].get("id") == doc_id:
-        return docs[position]
-    return next((d for d in docs if d.get("id") == doc_id), {"id": doc_id})

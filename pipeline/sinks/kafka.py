@@ -10,15 +10,21 @@ from aiokafka import AIOKafkaProducer
 from pipeline.settings import Settings
 
 
-def aiokafka_options(settings: Settings) -> dict:
+def kafka_connection_options(settings: Settings) -> dict:
+    """Options kafka-python and aiokafka name alike: brokers, security protocol, SASL (never logged)."""
     options: dict = {"bootstrap_servers": settings.kafka_bootstrap, "security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_security_protocol.endswith("SSL"):
-        options["ssl_context"] = ssl.create_default_context(
-            cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None)
     if settings.kafka_sasl_mechanism:
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_username
         options["sasl_plain_password"] = settings.kafka_password.get_secret_value() if settings.kafka_password else None
+    return options
+
+
+def aiokafka_options(settings: Settings) -> dict:
+    options = kafka_connection_options(settings)
+    if settings.kafka_security_protocol.endswith("SSL"):
+        options["ssl_context"] = ssl.create_default_context(
+            cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None)
     return options
 
 

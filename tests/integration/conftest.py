@@ -4,7 +4,6 @@ temporary directory, and the agents' worker as a real subprocess against it."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,27 +12,15 @@ from pathlib import Path
 import pytest
 
 from pipeline.settings import Settings
-from pipeline.stack import EmbeddedStack, ManagedProcess, tail
+from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def stack_env(tmp_path_factory) -> dict[str, str]:
-    data_dir = tmp_path_factory.mktemp("veille-stack")
-    kafka_port, es_port = free_port(), free_port()
     return {
-        "VEILLE_DATA_DIR": str(data_dir),
-        "VEILLE_STACK_KAFKA_PORT": str(kafka_port),
-        "VEILLE_STACK_ELASTICSEARCH_PORT": str(es_port),
-        "VEILLE_KAFKA_BROKERS": f"127.0.0.1:{kafka_port}",
-        "VEILLE_ELASTICSEARCH_URL": f"http://127.0.0.1:{es_port}",
+        **isolated_stack_env(tmp_path_factory.mktemp("veille-stack")),
         "VEILLE_INDEX_REFRESH_INTERVAL": "200ms",
         "VEILLE_TAG_BATCH_WITHIN": "0.1",
         "VEILLE_INDEX_BATCH_WITHIN": "0.1",
@@ -42,7 +29,7 @@ def stack_env(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def settings(stack_env) -> Settings:
-    return Settings(**{k.removeprefix("VEILLE_").lower(): v for k, v in stack_env.items()})
+    return settings_for(stack_env)
 
 
 @pytest.fixture(scope="session")

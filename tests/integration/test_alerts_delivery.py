@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import hmac
 import itertools
-import socket
 import ssl
 import subprocess
 import time
@@ -30,17 +29,12 @@ from pipeline.alerts.delivery import AlertDelivery
 from pipeline.alerts.model import Detection, apply_detection
 from pipeline.alerts.outbox import OutboxStore
 from pipeline.alerts.routing import parse_alerting_config, resolve_channels
+from pipeline.stack import free_port
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller", reason="aiosmtpd is needed for the SMTP receiver")
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 SECRET = "integration-hmac-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class HttpReceiver:
