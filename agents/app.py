@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ssl
+import weakref
+from contextlib import contextmanager
 
 import faust
+from faust.streams import _current_event
 
 from pipeline import topics as t
 from pipeline.settings import get_settings
@@ -40,6 +43,7 @@ app = faust.App(
     broker_session_timeout=10.0,
     broker_rebalance_timeout=10.0,
     broker_heartbeat_interval=1.0,
+    datadir=str(settings.data_dir / "faust"),
 )
 
 _specs = {spec.name: spec for spec in t.load_topics(settings.topics_file)}
@@ -52,3 +56,22 @@ def topic(name: str) -> faust.TopicT:
 raw_mentions_topic = topic(t.RAW)
 enriched_mentions_topic = topic(t.ENRICHED)
 dead_letter_topic = topic(t.DEADLETTER)
+signals_topic = topic(t.SIGNALS)
+trends_topic = topic(t.TRENDS)
+alerts_topic = topic(t.ALERTS)
+
+
+def table(name: str, source: str, **options) -> faust.Table:
+    """A table co-partitioned with topic ``source`` (its changelog has the same partitions)."""
+    return app.Table(name, partitions=_specs[source].partitions, **options)
+
+
+@contextmanager
+def event_context(event):
+    """Make ``event`` the current event while a batch (``take_events``) writes tables: Faust picks a table
+    changelog partition from the current event, which only plain per-event iteration sets."""
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)

@@ -8,6 +8,7 @@ import logging
 import orjson
 
 from agents.app import app, dead_letter_topic, enriched_mentions_topic, settings
+from agents.erasures import erasures
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
 
@@ -25,6 +26,7 @@ async def index_mentions(stream):
 
 
 async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
+    await erasures.ready.wait()
     async for events in stream.take_events(settings.index_batch_size, within=settings.index_batch_within):
         documents, origin = [], {}
         for event in events:
@@ -37,6 +39,8 @@ async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
                 letter = dead_letter(f"unreadable enriched record: {exc}", "index", topic=message.topic,
                                      partition=message.partition, offset=message.offset, raw=message.value)
                 await dead_letter_topic.send(value=orjson.dumps(letter))
+                continue
+            if erasures.is_erased(document):  # tagged before its author was erased
                 continue
             origin[document["id"]] = message
             documents.append(document_for(document))

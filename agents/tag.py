@@ -8,6 +8,8 @@ import logging
 import orjson
 
 from agents.app import app, dead_letter_topic, enriched_mentions_topic, raw_mentions_topic, settings
+from agents.erasures import erasures
+from pipeline.privacy import keep_unerased
 from pipeline.processing import RawRecord, process_raw_batch
 from pipeline.tagging import get_tagger
 
@@ -26,12 +28,16 @@ def _record(event) -> RawRecord:
 async def tag_mentions(stream):
     tagger = get_tagger()
     loop = asyncio.get_running_loop()
+    await erasures.ready.wait()
     async for events in stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within):
         records = [_record(e) for e in events]
         result = await loop.run_in_executor(None, process_raw_batch, records, tagger)
-        for document in result.enriched:
+        enriched, erased = keep_unerased(result.enriched, erasures.erased)
+        if erased:
+            log.info("dropped %d mentions of erased authors", erased)
+        for document in enriched:
             await enriched_mentions_topic.send(key=document["id"].encode(), value=orjson.dumps(document))
         for letter in result.dead_letters:
             await dead_letter_topic.send(key=(letter["mention_id"] or "").encode() or None, value=orjson.dumps(letter))
         if result.dead_letters:
-            log.info("tagged %d, dead-lettered %d", len(result.enriched), len(result.dead_letters))
+            log.info("tagged %d, dead-lettered %d", len(enriched), len(result.dead_letters))

@@ -6,7 +6,7 @@ import faust
 
 
 def run(loglevel: str = "info") -> None:
-    from agents import index, tag  # noqa: F401  (registers the agents)
+    from agents import crisis, index, signals, tag, trends  # noqa: F401  (registers the agents)
     from agents.app import app
 
     worker = faust.Worker(app, loglevel=loglevel)

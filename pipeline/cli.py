@@ -51,8 +51,7 @@ def main() -> None:
 def unreachable_service_message(exc: BaseException) -> str | None:
     """A one-line explanation when a command fails because Kafka or Elasticsearch cannot be reached."""
     from elastic_transport import ConnectionError as ESConnectionError
-    from kafka.errors import NoBrokersAvailable
-    from kafka.errors import KafkaConnectionError
+    from kafka import errors as kafka_errors
 
     from pipeline.settings import get_settings
 
@@ -60,7 +59,9 @@ def unreachable_service_message(exc: BaseException) -> str | None:
     if isinstance(exc, ESConnectionError):
         return (f"cannot reach Elasticsearch at {settings.elasticsearch_url}: start the embedded stack "
                 f"(veille stack up) or set VEILLE_ELASTICSEARCH_URL")
-    if isinstance(exc, (NoBrokersAvailable, KafkaConnectionError)) or type(exc).__name__ == "KafkaConnectionError":
+    unreachable = tuple(getattr(kafka_errors, name) for name in ("NoBrokersAvailable", "KafkaConnectionError")
+                        if hasattr(kafka_errors, name))  # kafka-python 3 renamed some errors
+    if isinstance(exc, unreachable) or type(exc).__name__ in ("KafkaConnectionError", "NoBrokersAvailable"):
         return (f"cannot reach Kafka at {settings.kafka_brokers}: start the embedded stack (veille stack up) "
                 f"or set VEILLE_KAFKA_BROKERS")
     return None

@@ -69,6 +69,77 @@ class Settings(BaseSettings):
     playbook_file: Path | None = Field(None, description="VEILLE_PLAYBOOK_FILE: organisation's playbook overrides (YAML)")
     watches_file: Path = Field(PROJECT_ROOT / "watches.yaml", description="VEILLE_WATCHES_FILE")
 
+    # --- web ---
+    web_host: str = Field("127.0.0.1", description="VEILLE_WEB_HOST: address the web app listens on")
+    web_port: int = Field(8765, description="VEILLE_WEB_PORT: port of the web app (veille web)")
+    web_token: SecretStr | None = Field(
+        None, description="VEILLE_WEB_TOKEN: when set, every page and API call needs it (login form or "
+        "'Authorization: Bearer'); compared in constant time, never logged")
+    web_secret: SecretStr | None = Field(
+        None, description="VEILLE_WEB_SECRET: key that signs session and CSRF cookies; random at each start "
+        "when unset (sessions then end when the web app restarts)")
+    web_public_origin: str | None = Field(
+        None, description="VEILLE_WEB_PUBLIC_ORIGIN: the origin browsers use (https://veille.example.org) when "
+        "the app is behind a proxy; state-changing requests from any other origin are refused")
+    web_live_seconds: float = Field(3.0, gt=0, description="VEILLE_WEB_LIVE_SECONDS: how often the crisis page's "
+                                    "live stream checks the alerts index")
+
+    # --- privacy ---
+    mentions_retention_days: int = Field(
+        365, ge=0,
+        description="VEILLE_MENTIONS_RETENTION_DAYS: `veille retention` deletes indexed mentions created longer ago "
+        "than this (0 keeps them forever). Kafka topics keep theirs per topics.yaml (retention_ms).",
+    )
+    erase_settle_seconds: float = Field(
+        5.0, ge=0,
+        description="VEILLE_ERASE_SETTLE_SECONDS: `veille erase` deletes a second time after this long, for mentions "
+        "the agents had in hand when the erasure was published",
+    )
+    reprocess_batch_size: int = Field(500, ge=1, description="VEILLE_REPROCESS_BATCH_SIZE: records per re-tagging batch")
+
+    # --- connectors ---
+    connector_user_agent: str = Field(
+        "Veille/0.1 (social listening; +https://github.com/veille/veille)",
+        description="VEILLE_CONNECTOR_USER_AGENT: sent with every request (Reddit refuses generic agents)")
+    connector_poll_seconds: float = Field(120.0, gt=0, description="VEILLE_CONNECTOR_POLL_SECONDS: default seconds between polls")
+    connector_min_interval: float = Field(1.0, ge=0, description="VEILLE_CONNECTOR_MIN_INTERVAL: minimum seconds between two requests to one host")
+    connector_max_retries: int = Field(6, ge=0, description="VEILLE_CONNECTOR_MAX_RETRIES: retries of a request on 429, 5xx or network errors")
+    connector_max_backoff: float = Field(300.0, gt=0, description="VEILLE_CONNECTOR_MAX_BACKOFF: longest wait between retries (Retry-After included), seconds")
+    connector_timeout: float = Field(30.0, gt=0, description="VEILLE_CONNECTOR_TIMEOUT: seconds for one request")
+    connector_max_response_bytes: int = Field(20_000_000, gt=0, description="VEILLE_CONNECTOR_MAX_RESPONSE_BYTES: larger responses are dead-lettered, not parsed")
+    connector_checkpoint_seconds: float = Field(5.0, gt=0, description="VEILLE_CONNECTOR_CHECKPOINT_SECONDS: streaming connectors save their cursor this often")
+    connector_remember_ids: int = Field(2000, ge=0, description="VEILLE_CONNECTOR_REMEMBER_IDS: recent mention ids kept in each checkpoint for deduplication")
+    mastodon_access_token: SecretStr | None = Field(None, description="VEILLE_MASTODON_ACCESS_TOKEN: needed for search on most instances")
+    reddit_client_id: str | None = Field(None, description="VEILLE_REDDIT_CLIENT_ID: OAuth app (script) id; without it the public JSON endpoints are used")
+    reddit_client_secret: SecretStr | None = Field(None, description="VEILLE_REDDIT_CLIENT_SECRET")
+    youtube_api_key: SecretStr | None = Field(None, description="VEILLE_YOUTUBE_API_KEY: YouTube Data API v3 key")
+    webhook_host: str = Field("127.0.0.1", description="VEILLE_WEBHOOK_HOST: address the webhook receiver listens on")
+    webhook_port: int = Field(8088, description="VEILLE_WEBHOOK_PORT")
+    webhook_max_body_bytes: int = Field(1_000_000, gt=0, description="VEILLE_WEBHOOK_MAX_BODY_BYTES: larger bodies are refused with 413")
+    meta_app_secret: SecretStr | None = Field(None, description="VEILLE_META_APP_SECRET: checks X-Hub-Signature-256")
+    meta_verify_token: SecretStr | None = Field(None, description="VEILLE_META_VERIFY_TOKEN: answers Meta's subscription handshake")
+    x_consumer_secret: SecretStr | None = Field(None, description="VEILLE_X_CONSUMER_SECRET: X CRC check and x-twitter-webhooks-signature")
+    webhook_secret: SecretStr | None = Field(None, description="VEILLE_WEBHOOK_SECRET: generic webhooks' X-Veille-Signature HMAC key")
+
+    # --- trends and crisis ---
+    alerting_file: Path = Field(PROJECT_ROOT / "alerting.yaml", description="VEILLE_ALERTING_FILE: alert routing (channels per watch and severity); without it alerts go to Elasticsearch and the alerts topic only")
+    crisis_interval_seconds: int = Field(300, ge=10, description="VEILLE_CRISIS_INTERVAL_SECONDS: counting interval of the crisis series")
+    crisis_window_minutes: int = Field(60, ge=1, description="VEILLE_CRISIS_WINDOW_MINUTES: volume compared with the baseline")
+    crisis_threshold: float = Field(6.0, gt=0, description="VEILLE_CRISIS_THRESHOLD: robust z-score that raises a warning")
+    crisis_critical_threshold: float = Field(12.0, gt=0, description="VEILLE_CRISIS_CRITICAL_THRESHOLD: robust z-score that makes it critical")
+    crisis_min_volume: int = Field(10, ge=1, description="VEILLE_CRISIS_MIN_VOLUME: fewer mentions in the window never alert")
+    crisis_warmup_hours: float = Field(24, ge=0, description="VEILLE_CRISIS_WARMUP_HOURS: history needed before a watch can alert")
+    crisis_history_days: int = Field(7, ge=1, description="VEILLE_CRISIS_HISTORY_DAYS: baseline history (same time of day)")
+    crisis_cooldown_minutes: int = Field(60, ge=0, description="VEILLE_CRISIS_COOLDOWN_MINUTES: reminder period of an alert, and quiet time after it is resolved")
+    crisis_checkpoint_seconds: float = Field(10, gt=0, description="VEILLE_CRISIS_CHECKPOINT_SECONDS: how often per-watch state is saved to the Faust tables")
+    trend_window_minutes: int = Field(15, ge=1, description="VEILLE_TREND_WINDOW_MINUTES: tumbling window of the trending terms")
+    trend_baseline_windows: int = Field(96, ge=1, description="VEILLE_TREND_BASELINE_WINDOWS: windows in a term's baseline")
+    trend_warmup_windows: int = Field(4, ge=1, description="VEILLE_TREND_WARMUP_WINDOWS: closed windows before anything trends")
+    trend_min_count: int = Field(5, ge=1, description="VEILLE_TREND_MIN_COUNT: mentions of a term in a window to be scored")
+    trend_min_score: float = Field(3.0, gt=0, description="VEILLE_TREND_MIN_SCORE: burst score of a trend")
+    signal_batch_size: int = Field(1000, ge=1, description="VEILLE_SIGNAL_BATCH_SIZE: signals per batch of the trend and crisis agents")
+    signal_batch_within: float = Field(0.5, gt=0, description="VEILLE_SIGNAL_BATCH_WITHIN: seconds to wait to fill a batch")
+
     @property
     def mentions_index(self) -> str:
         return f"{self.index_prefix}-mentions"

@@ -1,6 +1,9 @@
 """The alert model and its lifecycle, as pure functions.
 
-One crisis is one :class:`Alert`, found again by its ``dedup_key`` (``crisis:<watch>:<kind>``).
+One crisis is one :class:`Alert`, found again by its ``dedup_key`` (``<incident>:<watch>``): spikes of
+total, negative and complaint volume of a watch are one incident (``crisis``), a troll spike another
+(``troll``: the community manager answers it differently), so a bad buzz that first shows as volume,
+then as negative mentions, then as complaints stays one alert whose ``kind`` follows the strongest signal.
 :func:`apply_detection` folds each new :class:`Detection` of the crisis agent into it:
 
 - no alert yet → a new open alert, notified;
@@ -58,8 +61,12 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+INCIDENT_OF_KIND = {"volume_spike": "crisis", "negative_spike": "crisis", "complaint_spike": "crisis",
+                    "troll_spike": "troll", "trend": "trend"}
+
+
 def dedup_key(watch: str, kind: str) -> str:
-    return f"crisis:{watch}:{kind}"
+    return f"{INCIDENT_OF_KIND.get(kind, kind)}:{watch}"
 
 
 class Detection(BaseModel):
@@ -160,7 +167,7 @@ def _open(detection: Detection, now: datetime) -> Alert:
 
 
 def _content(alert: Alert) -> tuple:
-    return (alert.severity, alert.title, alert.explanation, alert.top_terms, alert.sample_ids,
+    return (alert.kind, alert.severity, alert.title, alert.explanation, alert.top_terms, alert.sample_ids,
             alert.baseline, alert.observed, alert.score, alert.verdict, alert.state)
 
 
@@ -204,6 +211,7 @@ def _updated(existing: Alert, detection: Detection, now: datetime) -> Alert:
     severity = detection.severity if detection.severity.rank > existing.severity.rank else existing.severity
     return existing.model_copy(update={
         "severity": severity,
+        "kind": detection.kind,
         "last_event": "updated",
         "updated_at": now,
         "title": detection.title,

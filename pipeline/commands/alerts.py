@@ -17,7 +17,7 @@ from pipeline.alerts.routing import AlertingConfigError, channels_for, load_aler
 from pipeline.cli import app
 from pipeline.settings import PROJECT_ROOT, get_settings
 
-alerts_app = typer.Typer(help="Alert delivery: check the routing file, inspect and flush the outbox.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Crisis alerts: list, acknowledge, resolve; check the routing file; inspect and flush the outbox.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
 
 CONFIG_OPTION = typer.Option(PROJECT_ROOT / "alerting.yaml", "--config", "-c", help="alerting.yaml to use")
@@ -91,3 +91,73 @@ async def _flush(config, resolved, store: OutboxStore):
                 await sink.send(get_settings().topic(topic), value, key)
 
             return await AlertDelivery(config, build_channels(resolved, client, kafka_send), store).flush_outbox()
+
+
+def _who() -> str:
+    return os.environ.get("USER") or "cli"
+
+
+@alerts_app.command("list")
+def list_command(
+    state: str | None = typer.Option(None, help="open | acknowledged | resolved (default: open and acknowledged)"),
+    watch: str | None = typer.Option(None, "--watch", "-w", help="only this watch"),
+    all_states: bool = typer.Option(False, "--all", help="resolved ones too"),
+    as_json: bool = typer.Option(False, "--json", help="one JSON alert per line"),
+    size: int = typer.Option(50, help="at most this many, newest first"),
+) -> None:
+    """List alerts from Elasticsearch, newest first, with their explanation."""
+    from pipeline.alerts.model import AlertState
+    from pipeline.alerts.store import AlertStore
+    from pipeline.sinks.elasticsearch import make_client
+
+    if state is not None and state not in AlertState.__members__:
+        _fail(f"unknown state {state!r}: use open, acknowledged or resolved")
+    settings = get_settings()
+
+    async def fetch():
+        store = AlertStore(make_client(settings), settings)
+        try:
+            return await store.list(state=state, watch=watch, size=size, active_only=not all_states)
+        finally:
+            await store.client.close()
+
+    alerts = asyncio.run(fetch())
+    for alert in alerts:
+        if as_json:
+            typer.echo(alert.model_dump_json())
+            continue
+        colour = {"critical": "red", "warning": "yellow"}.get(alert.severity.value)
+        typer.secho(f"{alert.id}  [{alert.severity.value}] {alert.state.value}  {alert.title}", fg=colour, bold=True)
+        typer.echo(f"  opened {alert.opened_at:%Y-%m-%d %H:%M}Z, updated {alert.updated_at:%H:%M}Z "
+                   f"({alert.update_count} update(s)); verdict: {alert.verdict or 'unknown'}")
+        if alert.acknowledged_by:
+            typer.echo(f"  acknowledged by {alert.acknowledged_by} at {alert.acknowledged_at:%Y-%m-%d %H:%M}Z")
+        typer.echo(f"  {alert.explanation}")
+        if alert.sample_ids:
+            typer.echo(f"  evidence: {', '.join(alert.sample_ids[:5])}")
+    typer.echo(f"{len(alerts)} alert(s)", err=True)
+
+
+def _act(alert_id: str, action: str, who: str | None) -> None:
+    from pipeline.alerts.actions import act_on_alert
+    from pipeline.alerts.model import InvalidTransition
+
+    try:
+        alert = asyncio.run(act_on_alert(get_settings(), alert_id, action, who or _who()))
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    except InvalidTransition as exc:
+        _fail(str(exc))
+    typer.echo(f"{alert.id}: {alert.state.value}")
+
+
+@alerts_app.command("ack")
+def ack_command(alert_id: str, by: str | None = typer.Option(None, "--by", help="who (default: $USER)")) -> None:
+    """Acknowledge an open alert: someone is on it."""
+    _act(alert_id, "acknowledge", by)
+
+
+@alerts_app.command("resolve")
+def resolve_command(alert_id: str, by: str | None = typer.Option(None, "--by", help="who (default: $USER)")) -> None:
+    """Resolve an alert: the crisis is over."""
+    _act(alert_id, "resolve", by)

@@ -147,14 +147,22 @@ def demo_command(
             typer.echo(f"    offset {record.offset}: {letter['reason'][:110]}")
     index = f"{settings.elasticsearch_url.rstrip('/')}/{settings.mentions_index}"
     veille = _veille_command()
+    from pipeline.commands.web import start_in_background, web_url
+
+    try:
+        start_in_background(settings)
+        web = f"  {web_url(settings)}    (the web app: overview, crisis alerts, inbox, competitors)\n"
+    except RuntimeError as exc:
+        typer.secho(f"warning: the web app did not start: {exc}", fg="yellow", err=True)
+        web = ""
     typer.echo(f"""
 Where to look:
-  {veille} search 'category:complaint lang:fr'     (search the mentions; README: the query language)
+{web}  {veille} search 'category:complaint lang:fr'     (search the mentions; README: the query language)
   curl '{index}/_search?q=categories:complaint&size=3&pretty'
   {veille} agents log                              (the agents' log)
   {veille} replay data/sample/mentions.jsonl --rebase --rate 200   (replay again: no duplicates)
 How to stop:
-  {veille} stack down      (stops the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
+  {veille} stack down      (stops the web app, the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
 """)
 
 

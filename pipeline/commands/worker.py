@@ -8,6 +8,7 @@ import sys
 import typer
 
 from pipeline.cli import app
+from pipeline.alerts.store import setup_alert_indices
 from pipeline.settings import Settings, get_settings
 from pipeline.sinks.elasticsearch import make_client, setup_indices
 from pipeline.stack import agents_process, tail
@@ -27,6 +28,7 @@ def initialise(settings: Settings) -> None:
         client = make_client(settings)
         try:
             await setup_indices(client, settings)
+            await setup_alert_indices(client, settings)
         finally:
             await client.close()
 

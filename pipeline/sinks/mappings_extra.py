@@ -40,7 +40,10 @@ ALERT_PROPERTIES: dict[str, Any] = {
 }
 
 TREND_PROPERTIES: dict[str, Any] = {
+    "id": _KEYWORD,  # watch, term and window: a replay overwrites instead of duplicating
     "term": _KEYWORD,
+    "term_kind": _KEYWORD,  # keyword | hashtag | product
+    "mentions": _LONG,  # mentions of the watch in the window
     "watch": _KEYWORD,
     "window_start": _DATE,
     "window_end": _DATE,

@@ -64,6 +64,15 @@ class SpikePoint(NamedTuple):
     alert: bool
 
 
+class SpikeAssessment(NamedTuple):
+    """A look at the volume of the current window while its last interval is still filling."""
+
+    score: float
+    volume: float
+    expected: float  # the baseline volume (the median's square)
+    spiking: bool  # every alert condition but the detector's own cooldown holds
+
+
 @dataclass(slots=True)
 class SpikeDetector:
     """State of one count series: about ``history`` worth of square-rooted volumes and scores.
@@ -124,6 +133,23 @@ class SpikeDetector:
             self._slot_history(timestamp).append((timestamp, root))
             self._scores.append((timestamp, score))
         return SpikePoint(round(score, 4), alert)
+
+    def peek(self, partial: float, timestamp: datetime) -> SpikeAssessment:
+        """Score the volume of the window ending with an interval that is still filling (``partial`` so far,
+        starting at ``timestamp``), without learning anything: the crisis agent calls it on every batch so an
+        alert does not wait for the interval to close. The alert lifecycle, not this detector, decides how
+        often a person is told."""
+        oldest_kept = timestamp - self.config.window
+        volume = sum(value for moment, value in self._window if moment > oldest_kept) + partial
+        centre, spread, samples = self.baseline(timestamp)
+        score = (math.sqrt(volume) - centre) / spread if samples >= self.config.min_slot_samples else 0.0
+        spiking = (
+            score >= self.config.threshold
+            and volume >= self.config.min_volume
+            and self._first_seen is not None and timestamp - self._first_seen >= self.config.warmup
+            and score >= self._recent_score_quantile()
+        )
+        return SpikeAssessment(round(score, 4), volume, round(centre * centre, 2), spiking)
 
     def to_state(self) -> dict[str, Any]:
         """A JSON-ready copy of the state (without the config), for a Faust table or a restart."""

@@ -17,10 +17,28 @@ from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, se
 ROOT = Path(__file__).resolve().parents[2]
 
 
+ALERT_SECRET = "integration-alert-secret"
+
+
 @pytest.fixture(scope="session")
-def stack_env(tmp_path_factory) -> dict[str, str]:
+def alert_receiver():
+    """The customer's webhook endpoint: records the alerts the session's worker delivers."""
+    from bench.receiver import WebhookReceiver
+
+    receiver = WebhookReceiver(ALERT_SECRET).start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory, alert_receiver) -> dict[str, str]:
+    data_dir = tmp_path_factory.mktemp("veille-stack")
+    routing = alert_receiver.routing_file(data_dir / "alerting.yaml", "VEILLE_TEST_ALERT_URL", "VEILLE_TEST_ALERT_SECRET")
     return {
-        **isolated_stack_env(tmp_path_factory.mktemp("veille-stack")),
+        **isolated_stack_env(data_dir),
+        "VEILLE_ALERTING_FILE": str(routing),
+        "VEILLE_TEST_ALERT_URL": alert_receiver.url,
+        "VEILLE_TEST_ALERT_SECRET": ALERT_SECRET,
         "VEILLE_INDEX_REFRESH_INTERVAL": "200ms",
         "VEILLE_TAG_BATCH_WITHIN": "0.1",
         "VEILLE_INDEX_BATCH_WITHIN": "0.1",

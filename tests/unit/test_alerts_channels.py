@@ -114,7 +114,7 @@ async def test_alerts_channels_kafka_channel_sends_keyed_by_dedup_key():
     alert = sample_alert()
     await KafkaChannel("topic", "alerts", send).send(alert, "d1")
     assert sent == [("alerts", *kafka_record(alert))]
-    assert sent[0][1] == b"crisis:acme:troll_spike" and orjson.loads(sent[0][2])["id"] == alert.id
+    assert sent[0][1] == b"troll:acme" and orjson.loads(sent[0][2])["id"] == alert.id
 
 
 async def test_alerts_channels_kafka_failure_is_retryable():

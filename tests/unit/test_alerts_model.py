@@ -33,8 +33,8 @@ def test_alerts_model_first_detection_opens_and_notifies():
     alert, changed, notify = apply_detection(None, detection(), T0, COOLDOWN)
     assert (changed, notify) == (True, True)
     assert alert.state is AlertState.open and alert.last_event == "opened"
-    assert alert.dedup_key == "crisis:acme:negative_spike"
-    assert alert.id.startswith("crisis:acme:negative_spike:") and alert.opened_at == T0
+    assert alert.dedup_key == "crisis:acme"
+    assert alert.id.startswith("crisis:acme:") and alert.opened_at == T0
     assert alert.update_count == 0
 
 
@@ -107,6 +107,14 @@ def test_alerts_model_rejects_detection_of_another_crisis():
     alert, _, _ = apply_detection(None, detection(), T0, COOLDOWN)
     with pytest.raises(ValueError, match="does not belong"):
         apply_detection(alert, detection(kind="troll_spike"), T0, COOLDOWN)
+
+
+def test_alerts_model_volume_negative_and_complaint_spikes_are_one_crisis_that_follows_the_latest_kind():
+    alert, _, _ = apply_detection(None, detection(kind="volume_spike"), T0, COOLDOWN)
+    updated, changed, _ = apply_detection(alert, detection(kind="complaint_spike"), T0 + timedelta(minutes=1), COOLDOWN)
+    assert changed and updated.id == alert.id and updated.kind == "complaint_spike"
+    troll, _, _ = apply_detection(None, detection(kind="troll_spike"), T0, COOLDOWN)
+    assert troll.dedup_key == "troll:acme" != alert.dedup_key
 
 
 def test_alerts_model_acknowledge_then_resolve_records_who_and_when():

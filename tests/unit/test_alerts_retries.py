@@ -109,7 +109,7 @@ async def test_alerts_delivery_flush_stops_on_a_channel_still_down(tmp_path):
     a = ScriptedChannel("a", [DeliveryError("cannot connect", retryable=True) for _ in range(20)])
     service, _ = delivery(tmp_path, [a, ScriptedChannel("b")])
     await service.deliver(alert(title="first"))
-    await service.deliver(alert(title="second", severity="warning", kind="negative_spike"))
+    await service.deliver(alert(title="second", severity="warning", kind="troll_spike"))
     calls_before = a.calls
     results = await service.flush_outbox()
     assert a.calls == calls_before + 1 and len(results) == 1

@@ -11,6 +11,7 @@ import codecs
 import email.utils
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ import orjson
 from pydantic import ValidationError
 
 from pipeline.mention import Mention, Platform, describe_validation_error
+
+log = logging.getLogger(__name__)
 
 RAW_EXCERPT_BYTES = 600
 MAX_HTML_CHARS = 1_000_000  # more than enough for MAX_TEXT_CHARS of text; bounds the work on hostile input
@@ -444,6 +447,10 @@ def run(
         collector.reject(str(exc), payload[:RAW_EXCERPT_BYTES], "payload")
     except RecursionError:
         collector.reject("payload nested too deeply to walk", payload[:RAW_EXCERPT_BYTES], "payload")
+    except Exception as exc:  # a shape no normaliser foresaw: keep what was read, reject the rest, never crash
+        log.exception("%s normaliser failed on a payload", platform.value)
+        collector.reject(f"unexpected payload shape ({type(exc).__name__}: {exc}); items before it were kept",
+                         payload[:RAW_EXCERPT_BYTES], "payload")
     return collector.result()
 
 

@@ -68,11 +68,13 @@ def _walk(collector: Collector, data: Any, ref: str, hint: str | None) -> None:
     kind = data.get("kind")
     inner = data.get("data")
     if kind == "Listing" and isinstance(inner, dict):
-        for n, child in enumerate(inner.get("children") or []):
+        children = inner.get("children")
+        for n, child in enumerate(children if isinstance(children, list) else []):
             _walk(collector, child, f"{ref}.children[{n}]", hint)
         return
     if isinstance(data.get("json"), dict):
-        things = (data["json"].get("data") or {}).get("things")
+        json_data = data["json"].get("data")
+        things = json_data.get("things") if isinstance(json_data, dict) else None
         errors = data["json"].get("errors")
         if errors:
             collector.reject(f"API errors: {errors}", data, ref)
@@ -82,7 +84,7 @@ def _walk(collector: Collector, data: Any, ref: str, hint: str | None) -> None:
         count = as_int(inner.get("count")) if isinstance(inner, dict) else 0
         collector.reject(f"'more' placeholder for {count} unexpanded comments (fetch /api/morechildren)", data, ref)
         return
-    if kind in _THING_PREFIX and isinstance(inner, dict):
+    if isinstance(kind, str) and kind in _THING_PREFIX and isinstance(inner, dict):
         if is_truncated(inner):
             collector.reject("item cut off by a truncated payload", data, ref)
             return
@@ -120,11 +122,13 @@ def _thing(collector: Collector, kind: str, data: dict, ref: str, hint: str | No
     created = parse_time(data.get("created_utc")) or parse_time(data.get("created"))
     if kind == "t1":
         body = data.get("body")
-        if body in _GONE:
+        if isinstance(body, str) and body in _GONE:
             collector.deleted(name, f"comment {body.strip('[]')}", data)
             return
         replies = data.get("replies")
-        reply_count = len((replies.get("data") or {}).get("children") or []) if isinstance(replies, dict) else 0
+        replies_data = replies.get("data") if isinstance(replies, dict) else None
+        children = replies_data.get("children") if isinstance(replies_data, dict) else None
+        reply_count = len(children) if isinstance(children, list) else 0
         parent = as_str(data.get("parent_id"))
         link = as_str(data.get("link_id"))
         if url is None and link and short_id:
@@ -146,7 +150,7 @@ def _thing(collector: Collector, kind: str, data: dict, ref: str, hint: str | No
         return
     selftext = data.get("selftext")
     title = unescape(plain(data.get("title")))
-    if selftext in _GONE and (data.get("removed_by_category") or author == "[deleted]"):
+    if isinstance(selftext, str) and selftext in _GONE and (data.get("removed_by_category") or author == "[deleted]"):
         collector.deleted(name, f"submission {selftext.strip('[]')}", data)
         return
     link_url = as_str(data.get("url"))

@@ -1,0 +1,173 @@
+"""Crisis agent: per-watch spike detection → alerts (Faust table, alerts topic, Elasticsearch, delivery).
+
+One task owns each watch (signals are keyed by watch): its :class:`WatchMonitor` and its alerts, kept in
+Faust tables. Acknowledge and resolve arrive on the same topic, in order with the detections, so a
+person's decision is never overwritten by the next update of the crisis. Deliveries run in the
+background (a slow Slack must not delay detection); what fails waits in the outbox, flushed on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import orjson
+
+from agents.app import alerts_topic, app, dead_letter_topic, event_context, settings, signals_topic, table
+from pipeline import topics as t
+from pipeline.alerts.model import Alert, InvalidTransition, acknowledge, apply_detection, resolve
+from pipeline.alerts.store import AlertStore, setup_alert_indices
+from pipeline.alerts.wiring import delivery_from_settings
+from pipeline.processing import dead_letter
+from pipeline.sinks.elasticsearch import make_client
+from pipeline.trends.crisis import CrisisConfig, WatchMonitor
+from pipeline.trends.signals import AlertAction, Signal, parse_signal
+from pipeline.trends.spikes import SpikeConfig
+
+log = logging.getLogger(__name__)
+
+config = CrisisConfig(
+    spike=SpikeConfig(
+        threshold=settings.crisis_threshold, min_volume=settings.crisis_min_volume,
+        window=timedelta(minutes=settings.crisis_window_minutes), history=timedelta(days=settings.crisis_history_days),
+        warmup=timedelta(hours=settings.crisis_warmup_hours), cooldown=timedelta(0),
+    ),
+    interval=timedelta(seconds=settings.crisis_interval_seconds),
+    critical_threshold=max(settings.crisis_critical_threshold, settings.crisis_threshold),
+)
+cooldown = timedelta(minutes=settings.crisis_cooldown_minutes)
+
+monitor_state = table("crisis-monitors", t.SIGNALS, key_type=bytes, value_type=bytes)
+alert_table = table("crisis-alerts", t.SIGNALS, key_type=bytes, value_type=bytes)  # dedup key → alert
+monitors: dict[str, WatchMonitor] = {}
+saved_at: dict[str, float] = {}
+_runtime: dict[str, object] = {}
+_pending: set[asyncio.Task] = set()
+
+
+def _monitor(watch: str) -> WatchMonitor:
+    if watch not in monitors:
+        saved = monitor_state.get(watch.encode())
+        monitors[watch] = WatchMonitor.from_state(orjson.loads(saved), config) if saved else WatchMonitor(watch, config)
+    return monitors[watch]
+
+
+def _alert(key: str) -> Alert | None:
+    saved = alert_table.get(key.encode())
+    return Alert.model_validate_json(saved) if saved else None
+
+
+async def _kafka_send(topic: str, key: bytes, value: bytes) -> None:
+    await app.topic(settings.topic(topic), key_type=bytes, value_type=bytes).send(key=key, value=value)
+
+
+def _delivery():
+    if "delivery" not in _runtime:
+        _runtime["http"] = httpx.AsyncClient()
+        _runtime["delivery"] = delivery_from_settings(settings, _runtime["http"], _kafka_send)
+    return _runtime["delivery"]
+
+
+def _deliver_in_background(alert: Alert) -> None:
+    delivery = _delivery()
+    if delivery is None:
+        return
+    started = time.monotonic()
+
+    async def deliver() -> None:
+        results = await delivery.deliver(alert)
+        for result in results:
+            log.info("alert %s → %s: %s in %.2fs", alert.id, result.channel,
+                     "delivered" if result.delivered else f"queued ({result.error})", time.monotonic() - started)
+
+    task = asyncio.create_task(deliver())
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+@app.agent(signals_topic)
+async def detect_crises(stream):
+    client = make_client(settings)
+    await setup_alert_indices(client, settings)
+    store = AlertStore(client, settings)
+    try:
+        async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
+            by_watch = defaultdict(list)
+            for event in events:
+                message = event.message
+                try:
+                    item = parse_signal(orjson.loads(message.value))
+                except (ValueError, KeyError, TypeError) as exc:
+                    log.error("signal at %s[%s]@%s unreadable: %s", message.topic, message.partition, message.offset, exc)
+                    letter = dead_letter(f"unreadable signal: {exc}", "crisis", topic=message.topic,
+                                         partition=message.partition, offset=message.offset, raw=message.value)
+                    await dead_letter_topic.send(value=orjson.dumps(letter))
+                    continue
+                by_watch[item.watch].append((event, item))
+            changed: list[Alert] = []
+            for watch, items in by_watch.items():
+                with event_context(items[-1][0]):
+                    changed += _process_watch(watch, [item for _, item in items])
+            for alert in changed:
+                await alerts_topic.send(key=alert.dedup_key.encode(), value=alert.model_dump_json().encode())
+            if changed:
+                await store.upsert_many(changed)
+    finally:
+        await client.close()
+
+
+def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]:
+    monitor = _monitor(watch)
+    now = datetime.now(UTC)
+    changed: list[Alert] = []
+    for item in items:
+        if isinstance(item, AlertAction):
+            alert = _apply_action(item)
+            if alert is not None:
+                changed.append(alert)
+        else:
+            monitor.observe(item, now)
+    if any(isinstance(item, Signal) for item in items):
+        moment = datetime.fromtimestamp(monitor.watermark, UTC)
+        for detection in monitor.assess():
+            alert, was_changed, notify = apply_detection(_alert(detection.dedup_key), detection, moment, cooldown)
+            if was_changed:
+                alert_table[alert.dedup_key.encode()] = alert.model_dump_json().encode()
+                changed.append(alert)
+                log.warning("alert %s %s (%s, %s): %s", alert.id, alert.last_event, alert.kind, alert.severity.value,
+                            alert.title)
+            if notify:
+                _deliver_in_background(alert)
+    if time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
+        monitor_state[watch.encode()] = orjson.dumps(monitor.to_state())
+        saved_at[watch] = time.monotonic()
+    return changed
+
+
+def _apply_action(action: AlertAction) -> Alert | None:
+    key = action.alert_id.rsplit(":", 1)[0]
+    alert = _alert(key)
+    if alert is None or alert.id != action.alert_id:
+        log.warning("%s of alert %s ignored: not the current alert of %s", action.action, action.alert_id, key)
+        return None
+    change = acknowledge if action.action == "acknowledge" else resolve
+    try:
+        updated = change(alert, action.by, action.at)
+    except InvalidTransition as exc:
+        log.info("%s", exc)
+        return None
+    alert_table[key.encode()] = updated.model_dump_json().encode()
+    return updated
+
+
+@app.timer(30.0)
+async def flush_alert_outbox():
+    delivery = _delivery()
+    if delivery is not None and len(delivery.outbox.load()):
+        results = await delivery.flush_outbox()
+        log.info("outbox: %d delivered, %d still failing", sum(r.delivered for r in results),
+                 sum(not r.delivered for r in results))

@@ -1,0 +1,108 @@
+"""Trending agent: per-watch term counts in a Faust windowed table; closed windows → trend events.
+
+Signals are keyed by watch, so one task owns each watch: its :class:`WatchTrends` (open windows, baseline)
+and its rows of the windowed table. Trend events go to the trends topic and the trends index.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+
+import faust
+import orjson
+
+from agents.app import app, event_context, settings, signals_topic, table, trends_topic
+from pipeline import topics as t
+from pipeline.alerts.store import index_trends, setup_alert_indices
+from pipeline.sinks.elasticsearch import make_client
+from pipeline.trends.signals import AlertAction, parse_signal
+from pipeline.trends.terms import BurstConfig, Term
+from pipeline.trends.trending import TrendConfig, WatchTrends
+
+log = logging.getLogger(__name__)
+
+config = TrendConfig(
+    window=timedelta(minutes=settings.trend_window_minutes), baseline_windows=settings.trend_baseline_windows,
+    warmup_windows=min(settings.trend_warmup_windows, settings.trend_baseline_windows),
+    burst=BurstConfig(min_count=settings.trend_min_count, min_score=settings.trend_min_score),
+)
+window_seconds = config.window.total_seconds()
+_clock = {"at": 0.0}  # the window start a batch's counts are written to (the table's time-relativity)
+
+term_counts = table(
+    "trend-term-counts", t.SIGNALS, default=int, schema=faust.Schema(key_type=bytes, value_type=int, key_serializer="raw",
+                                                                       value_serializer="json"),
+).tumbling(window_seconds, expires=timedelta(days=8)).relative_to(lambda event: _clock["at"])
+# Faust expires windows by the wall clock; a replay of older history must still find its counts, so the
+# safety net is long and each window's rows are deleted as soon as it is closed.
+trend_state = table("trend-state", t.SIGNALS, key_type=bytes, value_type=bytes)
+trackers: dict[str, WatchTrends] = {}
+saved_at: dict[str, float] = {}
+
+
+def _key(watch: str, term: Term) -> bytes:
+    return f"{watch}\x1f{term.kind}:{term.text}".encode()
+
+
+def _tracker(watch: str) -> WatchTrends:
+    if watch not in trackers:
+        saved = trend_state.get(watch.encode())
+        trackers[watch] = WatchTrends.from_state(orjson.loads(saved), config) if saved else WatchTrends(watch, config)
+    return trackers[watch]
+
+
+@app.agent(signals_topic)
+async def find_trends(stream):
+    client = make_client(settings)
+    await setup_alert_indices(client, settings)
+    try:
+        async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
+            by_watch = defaultdict(list)
+            for event in events:
+                try:
+                    signal = parse_signal(orjson.loads(event.message.value))
+                except (ValueError, KeyError, TypeError):
+                    continue  # the crisis agent dead-letters unreadable signals; counting them twice would not help
+                if not isinstance(signal, AlertAction):
+                    by_watch[signal.watch].append((event, signal))
+            found = []
+            now = datetime.now(UTC)
+            for watch, items in by_watch.items():
+                with event_context(items[-1][0]):
+                    found += _count_and_close(watch, [signal for _, signal in items], now)
+            if found:
+                for trend in found:
+                    await trends_topic.send(key=trend["watch"].encode(), value=orjson.dumps(trend))
+                await index_trends(client, settings, found)
+                log.info("%d trend(s): %s", len(found), ", ".join(f"{x['watch']}:{x['term']}" for x in found[:5]))
+    finally:
+        await client.close()
+
+
+def _count_and_close(watch: str, signals, now: datetime) -> list[dict]:
+    tracker = _tracker(watch)
+    batch: Counter[tuple[int, Term]] = Counter()
+    for signal in signals:
+        start = tracker.observe(signal, now)
+        if start is None:
+            continue
+        for term in signal.terms:
+            batch[(start, term)] += 1
+    for (start, term), count in batch.items():
+        _clock["at"] = start
+        term_counts[_key(watch, term)] += count
+    found = []
+    for start in tracker.due():
+        _clock["at"] = start
+        terms = tracker.terms_of(start)
+        counts = {term: term_counts[_key(watch, term)].value() for term in terms}
+        found += tracker.close(start, counts)
+        for term in terms:
+            del term_counts[_key(watch, term)]
+    if found or time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
+        trend_state[watch.encode()] = orjson.dumps(tracker.to_state())
+        saved_at[watch] = time.monotonic()
+    return found

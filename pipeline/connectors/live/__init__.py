@@ -1,0 +1,1 @@
+"""Live connectors, one module per source; :mod:`pipeline.connectors.registry` builds them from watches.yaml."""

@@ -1,0 +1,215 @@
+"""Delivery guarantees under faults, on a stack of this module's own (real broker, real agents' worker,
+real Elasticsearch API behind a fault-injecting proxy): poison records, Elasticsearch answering 429 and
+500, the worker killed mid-stream, the broker restarted mid-stream. After each, the mention ids in
+Elasticsearch are exactly the ids sent minus the dead-lettered ones (each with a reason), once each."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
+from pipeline.topics import RAW
+from faults import (
+    FaultyElasticsearch,
+    as_records,
+    dead_letters,
+    indexed_copies,
+    produce,
+    sample_mentions,
+    wait_until_settled,
+)
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FaultRig:
+    def __init__(self, env: dict[str, str], proxy: FaultyElasticsearch):
+        self.direct_env = env
+        self.worker_env = {**env, "VEILLE_ELASTICSEARCH_URL": proxy.url}
+        self.settings = settings_for(env)  # the test reads Elasticsearch directly, not through the proxy
+        self.stack = EmbeddedStack(self.settings)
+        self.proxy = proxy
+        self.worker = ManagedProcess(self.settings.data_dir, "agents")
+        self.indexed: set[str] = set()  # every id this module expects in the index so far
+
+    def start_worker(self) -> None:
+        mark = len(self.worker.log_file.read_text(errors="replace")) if self.worker.log_file.exists() else 0
+        self.worker.start([sys.executable, "-m", "pipeline", "worker"], env=self.worker_env)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            log = self.worker.log_file.read_text(errors="replace")[mark:] if self.worker.log_file.exists() else ""
+            if "Worker]: Ready" in log:
+                return
+            if self.worker.pid() is None:
+                pytest.fail(f"worker exited:\n{tail(self.worker.log_file, 40)}")
+            time.sleep(0.5)
+        pytest.fail(f"worker not ready in 120s:\n{tail(self.worker.log_file, 40)}")
+
+    def kill_worker(self) -> None:
+        """SIGKILL: no shutdown, no final commit, whatever was in flight is in flight."""
+        pid = self.worker.pid()
+        assert pid is not None, "worker not running"
+        os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while self.worker.pid() is not None and time.monotonic() < deadline:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.1)
+        assert self.worker.pid() is None
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory) -> FaultRig:
+    env = {
+        **isolated_stack_env(tmp_path_factory.mktemp("veille-faults")),
+        "VEILLE_INDEX_REFRESH_INTERVAL": "200ms",
+        "VEILLE_TAG_BATCH_WITHIN": "0.1",
+        "VEILLE_INDEX_BATCH_WITHIN": "0.1",
+        "VEILLE_TAG_BATCH_SIZE": "100",
+        "VEILLE_INDEX_BATCH_SIZE": "100",
+        "VEILLE_APP_ID": "veille-faults",
+    }
+    settings = settings_for(env)
+    stack = EmbeddedStack(settings)
+    stack.up(timeout=60)
+    proxy = FaultyElasticsearch(settings.elasticsearch_url).start()
+    rig = FaultRig(env, proxy)
+    try:
+        subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **env}, check=True,
+                       capture_output=True, cwd=ROOT)
+        rig.start_worker()
+        yield rig
+    finally:
+        rig.worker.stop()
+        proxy.stop()
+        stack.down()
+
+
+async def _assert_exactly_delivered(rig: FaultRig, sent: list[dict], expected_dead: set[str] = frozenset()) -> None:
+    ids = [m["id"] for m in sent]
+    copies = await wait_until_settled(rig.settings, ids, set(expected_dead))
+    letters = [letter for letter in await dead_letters(rig.settings) if letter.get("mention_id") in set(ids)]
+    dead = {letter["mention_id"] for letter in letters}
+    assert all(letter["reason"] for letter in letters), "a dead letter without a reason"
+    assert dead == set(expected_dead), f"unexpected dead letters: {sorted(dead ^ set(expected_dead))[:5]}"
+    missing = set(ids) - dead - set(copies)
+    assert not missing, f"{len(missing)} mentions lost, e.g. {sorted(missing)[:5]}\n{tail(rig.worker.log_file, 30)}"
+    assert set(copies) == set(ids) - dead
+    assert {i: n for i, n in copies.items() if n != 1} == {}
+    rig.indexed |= set(copies)
+    from pipeline.sinks.elasticsearch import make_client
+
+    async with make_client(rig.settings) as client:
+        await client.indices.refresh(index=rig.settings.mentions_index)
+        total = (await client.count(index=rig.settings.mentions_index))["count"]
+    assert total == len(rig.indexed), "documents other than the mentions sent are in the index"
+
+
+async def _wait_for_some_indexed(rig: FaultRig, ids: list[str], timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count = len(await indexed_copies(rig.settings, ids))
+        if count:
+            return count
+        await asyncio.sleep(0.2)
+    pytest.fail(f"nothing indexed in {timeout}s:\n{tail(rig.worker.log_file, 30)}")
+
+
+async def test_faults_poison_records_are_dead_lettered_with_a_reason_and_the_rest_indexed(rig):
+    mentions = sample_mentions("poison", 200)
+    refused = {m["id"] for m in mentions[10:15]}  # documents Elasticsearch rejects (mapping error)
+    rig.proxy.refuse_ids(refused)
+    huge = dict(sample_mentions("poison-huge", 1)[0], text="plainte " * 30_000)  # 240,000 characters
+    bad_records = [
+        (None, b"not json at all {"),
+        (None, b"\xff\xfe\x00garbage\x80"),
+        (None, b"[1, 2, 3]"),
+        (None, b""),
+        (b"null-value", None),
+        (b"twitter:poison-x", orjson.dumps({"id": "twitter:poison-x", "platform": "twitter", "native_id": "poison-x"})),
+        (b"twitter:poison-y", orjson.dumps(dict(sample_mentions("poison-y", 1)[0], url="javascript:alert(1)"))),
+        (b"twitter:poison-z", orjson.dumps(dict(sample_mentions("poison-z", 1)[0], id="twitter:someone-else"))),
+    ]
+    letters_before = len(await dead_letters(rig.settings))
+    records = as_records(mentions) + bad_records + as_records([huge])
+    await produce(rig.settings, records)
+    try:
+        await _assert_exactly_delivered(rig, mentions + [huge], expected_dead=refused)
+    finally:
+        rig.proxy.heal()
+    new_letters = (await dead_letters(rig.settings))[letters_before:]
+    index_letters = [l for l in new_letters if l["stage"] == "index"]
+    assert {l["mention_id"] for l in index_letters} == refused
+    assert all("mapper_parsing_exception" in l["reason"] for l in index_letters)
+    validate_letters = [l for l in new_letters if l["stage"] == "validate"]
+    assert len(validate_letters) == len(bad_records), [l["reason"] for l in validate_letters]
+    assert all(l["reason"] and l["source_topic"] == rig.settings.topic(RAW) and l["offset"] is not None
+               for l in validate_letters)
+    from pipeline.sinks.elasticsearch import make_client
+
+    async with make_client(rig.settings) as client:
+        document = (await client.get(index=rig.settings.mentions_index, id=huge["id"]))["_source"]
+    assert document["truncated"] is True and 0 < len(document["text"]) < len(huge["text"])
+
+
+async def test_faults_elasticsearch_answering_429_then_500_then_failing_items_loses_nothing(rig):
+    mentions = sample_mentions("es-down", 400, start=200)
+    rig.proxy.fail_requests(429, seconds=6)
+    failed_before = rig.proxy.stats.failed_requests
+    await produce(rig.settings, as_records(mentions[:150]))
+    await asyncio.sleep(6)
+    rig.proxy.fail_requests(500, seconds=6)
+    await produce(rig.settings, as_records(mentions[150:300]))
+    await asyncio.sleep(6)
+    rig.proxy.fail_items(429, seconds=6, every=3)
+    items_before = rig.proxy.stats.failed_items
+    await produce(rig.settings, as_records(mentions[300:]))
+    await _assert_exactly_delivered(rig, mentions)
+    assert rig.proxy.stats.failed_requests > failed_before, "the 429/500 faults never hit a bulk request"
+    assert rig.proxy.stats.failed_items > items_before, "the per-item faults never hit"
+
+
+async def test_faults_worker_killed_mid_stream_and_restarted_loses_and_duplicates_nothing(rig):
+    mentions = sample_mentions("killed", 1500, start=600)
+    ids = [m["id"] for m in mentions]
+    rig.proxy.delay_bulk(0.4)  # a slow cluster, so the kill lands mid-stream
+    try:
+        await produce(rig.settings, as_records(mentions))
+        indexed_at_kill = await _wait_for_some_indexed(rig, ids)
+        rig.kill_worker()
+        assert indexed_at_kill < len(ids), "the stream finished before the kill; nothing was tested"
+        await asyncio.sleep(1)
+        rig.start_worker()
+    finally:
+        rig.proxy.heal()
+    await _assert_exactly_delivered(rig, mentions)
+
+
+async def test_faults_broker_restarted_mid_stream_loses_and_duplicates_nothing(rig):
+    first = sample_mentions("broker-a", 800, start=2100)
+    second = sample_mentions("broker-b", 300, start=2900)
+    rig.proxy.delay_bulk(0.3)
+    try:
+        await produce(rig.settings, as_records(first))
+        await _wait_for_some_indexed(rig, [m["id"] for m in first])
+        rig.stack.down()  # noida-db: the Kafka log (and the Elasticsearch data) are saved on disk
+        await asyncio.sleep(2)
+        rig.stack.up(timeout=60)
+    finally:
+        rig.proxy.heal()
+    await produce(rig.settings, as_records(second))
+    await _assert_exactly_delivered(rig, first + second)
+    assert rig.worker.pid() is not None, "the worker died with the broker"
