@@ -8,7 +8,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ["pipeline", "tagging", "spikes"]
+BENCHES = ["pipeline", "tagging", "spikes", "alert_latency"]
 
 
 def main(argv: list[str]) -> int:
