@@ -140,6 +140,12 @@ def demo_command(
         typer.echo("  complaints to answer first:")
         for mention in facts["urgent"]:
             typer.echo(f"    [{mention.get('reply_by') or 'no deadline'}] {mention['id']}: {mention['text'][:90]}")
+    alerts, trends = _alerts_and_trends(settings)
+    typer.echo(f"  crisis alerts raised by the crisis agent: {len(alerts)}")
+    for alert in alerts[:5]:
+        typer.echo(f"    [{alert.severity.value}] {alert.id}: {alert.title}")
+        typer.echo(f"      {alert.explanation[:220]}")
+    typer.echo(f"  trend events from the trending agent: {trends}")
     if letters:
         typer.echo("  latest dead letters:")
         for record in letters:
@@ -157,13 +163,39 @@ def demo_command(
         web = ""
     typer.echo(f"""
 Where to look:
-{web}  {veille} search 'category:complaint lang:fr'     (search the mentions; README: the query language)
+{web}  {veille} alerts list                           (crisis alerts with their explanation; then: alerts ack ID)
+  {veille} search 'category:complaint lang:fr'     (search the mentions; README: the query language)
   curl '{index}/_search?q=categories:complaint&size=3&pretty'
   {veille} agents log                              (the agents' log)
   {veille} replay data/sample/mentions.jsonl --rebase --rate 200   (replay again: no duplicates)
 How to stop:
   {veille} stack down      (stops the web app, the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
 """)
+
+
+def _alerts_and_trends(settings, wait: float = 60.0):
+    """The alerts and the number of trend events, once the crisis agent has gone through the burst."""
+    from pipeline.alerts.store import AlertStore, trends_index
+    from pipeline.sinks.elasticsearch import make_client
+
+    async def fetch():
+        client = make_client(settings)
+        try:
+            alerts = await AlertStore(client, settings).list(size=20, active_only=False)
+            try:
+                trends = (await client.count(index=trends_index(settings)))["count"]
+            except Exception:
+                trends = 0
+            return alerts, trends
+        finally:
+            await client.close()
+
+    deadline = time.monotonic() + wait
+    alerts, trends = asyncio.run(fetch())
+    while not alerts and time.monotonic() < deadline:
+        time.sleep(2)
+        alerts, trends = asyncio.run(fetch())
+    return alerts, trends
 
 
 def _veille_command() -> str:

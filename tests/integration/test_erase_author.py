@@ -1,0 +1,75 @@
+"""`veille erase --author ID` on the session stack with the real agents: the author's mentions leave
+Elasticsearch, the erasure stays in the compacted `erasures` topic, and the author's mentions that
+arrive afterwards (new ones, or the old ones replayed) are dropped on the way in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+from faults import as_records, indexed_copies, produce, sample_mentions
+
+from pipeline.kafka_tools import read_topic
+from pipeline.privacy import erased_authors
+from pipeline.topics import ERASURES
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _by(author_id: str, tag: str, count: int, start: int) -> list[dict]:
+    mentions = sample_mentions(tag, count, start)
+    for mention in mentions:
+        mention["author"] = {**mention["author"], "id": author_id}
+    return mentions
+
+
+async def _wait_indexed(settings, ids: list[str], timeout: float = 120) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        copies = await indexed_copies(settings, ids)
+        if len(copies) == len(ids):
+            return copies
+        await asyncio.sleep(0.5)
+    pytest.fail(f"only {len(copies)} of {len(ids)} mentions indexed in {timeout}s")
+
+
+async def test_erase_author_removes_their_mentions_and_keeps_them_out(settings, stack_env, worker):
+    run = uuid.uuid4().hex[:8]
+    victim, other = f"erase-victim-{run}", f"erase-other-{run}"
+    theirs = _by(victim, f"erase-{run}-v", 20, 100)
+    others = _by(other, f"erase-{run}-o", 20, 300)
+    await produce(settings, as_records(theirs + others))
+    await _wait_indexed(settings, [m["id"] for m in theirs + others])
+
+    done = subprocess.run([sys.executable, "-m", "pipeline", "erase", "--author", victim, "--reason", "test",
+                           "--settle", "1"], env={**os.environ, **stack_env}, capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"erased author {victim} (every platform)" in done.stdout
+    assert "20 mentions deleted" in done.stdout
+
+    assert await indexed_copies(settings, [m["id"] for m in theirs]) == {}
+    assert len(await indexed_copies(settings, [m["id"] for m in others])) == 20
+
+    records = await read_topic(settings, settings.topic(ERASURES))
+    mine = [r for r in records if r.key == f"author:*:{victim}".encode()]
+    assert mine and mine[-1].value is not None, "the erasure must not be a null tombstone"
+    assert orjson.loads(mine[-1].value)["reason"] == "test"
+    assert erased_authors(records).is_erased(theirs[0])
+
+    later = _by(victim, f"erase-{run}-late", 10, 500)
+    marker = _by(other, f"erase-{run}-marker", 5, 600)  # processed after the victim's, same partitions or not
+    await produce(settings, as_records(theirs + later))
+    await produce(settings, as_records(marker))
+    await _wait_indexed(settings, [m["id"] for m in marker])
+    await asyncio.sleep(2)  # the other partitions' batches
+    assert await indexed_copies(settings, [m["id"] for m in theirs + later]) == {}
