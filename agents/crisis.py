@@ -111,11 +111,19 @@ async def detect_crises(stream):
             changed: list[Alert] = []
             for watch, items in by_watch.items():
                 with event_context(items[-1][0]):
-                    changed += _process_watch(watch, [item for _, item in items])
+                    try:
+                        changed += _process_watch(watch, [item for _, item in items])
+                    except Exception:  # a bug must cost one watch one batch, never the worker
+                        message = items[-1][0].message
+                        log.exception("crisis detection of watch %s failed for a batch ending at %s[%s]@%s", watch,
+                                      message.topic, message.partition, message.offset)
             for alert in changed:
                 await alerts_topic.send(key=alert.dedup_key.encode(), value=alert.model_dump_json().encode())
             if changed:
-                await store.upsert_many(changed)
+                try:
+                    await store.upsert_many(changed)
+                except Exception as exc:  # the alert is in the table and the alerts topic; the next change re-indexes
+                    log.error("could not index %d alert(s) into Elasticsearch: %s", len(changed), exc)
     finally:
         await client.close()
 

@@ -72,11 +72,19 @@ async def find_trends(stream):
             now = datetime.now(UTC)
             for watch, items in by_watch.items():
                 with event_context(items[-1][0]):
-                    found += _count_and_close(watch, [signal for _, signal in items], now)
+                    try:
+                        found += _count_and_close(watch, [signal for _, signal in items], now)
+                    except Exception:  # a bug must cost one watch's trends for one batch, never the worker
+                        message = items[-1][0].message
+                        log.exception("trends of watch %s failed for a batch ending at %s[%s]@%s", watch,
+                                      message.topic, message.partition, message.offset)
             if found:
                 for trend in found:
                     await trends_topic.send(key=trend["watch"].encode(), value=orjson.dumps(trend))
-                await index_trends(client, settings, found)
+                try:
+                    await index_trends(client, settings, found)
+                except Exception as exc:  # the trend events are on the trends topic already
+                    log.error("could not index %d trend event(s) into Elasticsearch: %s", len(found), exc)
                 log.info("%d trend(s): %s", len(found), ", ".join(f"{x['watch']}:{x['term']}" for x in found[:5]))
     finally:
         await client.close()
@@ -101,7 +109,10 @@ def _count_and_close(watch: str, signals, now: datetime) -> list[dict]:
         counts = {term: term_counts[_key(watch, term)].value() for term in terms}
         found += tracker.close(start, counts)
         for term in terms:
-            del term_counts[_key(watch, term)]
+            try:
+                del term_counts[_key(watch, term)]
+            except KeyError:  # never counted in that window (e.g. the worker restarted between count and close)
+                pass
     if found or time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
         trend_state[watch.encode()] = orjson.dumps(tracker.to_state())
         saved_at[watch] = time.monotonic()
