@@ -89,10 +89,21 @@ def _deliver_in_background(alert: Alert) -> None:
     task.add_done_callback(_pending.discard)
 
 
+async def until_indices_ready(client) -> None:
+    delay = 0.5
+    while True:
+        try:
+            return await setup_alert_indices(client, settings)
+        except Exception as exc:  # Elasticsearch not up yet: the signals wait in Kafka meanwhile
+            log.warning("alerts/trends indices not ready (%s); retrying in %.0fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)
+
+
 @app.agent(signals_topic)
 async def detect_crises(stream):
     client = make_client(settings)
-    await setup_alert_indices(client, settings)
+    await until_indices_ready(client)
     store = AlertStore(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):

@@ -245,6 +245,7 @@ async def delete_matching(client, index: str, query: dict[str, Any]) -> int:
 
     if not await client.indices.exists(index=index):
         return 0
+    await client.indices.refresh(index=index)  # delete_by_query only sees what a refresh has made visible
     try:
         response = await client.delete_by_query(index=index, query=query, refresh=True, conflicts="proceed",
                                                 wait_for_completion=True)

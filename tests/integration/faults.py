@@ -8,7 +8,8 @@ It forwards every request unchanged, except while a fault is switched on:
   that status although it was written (what a retry after a partial bulk failure looks like);
 - ``refuse_ids(ids)``: drop those documents from ``_bulk`` and report them as 400 mapping errors (poison
   documents that Elasticsearch will never accept);
-- ``delay_bulk(seconds)``: hold each ``_bulk`` request that long (a slow cluster; widens race windows).
+- ``delay_bulk(seconds)``: hold each ``_bulk`` request that long (a slow cluster; widens race windows);
+- ``unsupported``: path endings answered 404 "no handler", as a server without that API does.
 
 It runs on its own event loop in a thread, so a worker subprocess and the test both go through it.
 """
@@ -50,6 +51,7 @@ class FaultyElasticsearch:
         self._item_until = 0.0
         self._refused: set[str] = set()
         self._delay = 0.0
+        self.unsupported: set[str] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="faulty-es", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -101,6 +103,8 @@ class FaultyElasticsearch:
     # -- proxying --------------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        if any(request.path.rstrip("/").endswith(ending) for ending in self.unsupported):
+            return _error(404, "no_handler_found")
         is_bulk = request.path.rstrip("/").endswith("/_bulk")
         if is_bulk:
             self.stats.bulk_requests += 1
