@@ -74,7 +74,7 @@ def has(category: str, tags: Sequence[Tags]) -> list[str]:
 
 def quality(data: Path, trained: TrainedTagger, rules: RuleTagger) -> dict:
     results: dict = {}
-    taggers = {"veille-linear-v1": trained.tag_batch, "rules-v1": rules.tag_batch}
+    taggers = {trained.name: trained.tag_batch, "rules-v1": rules.tag_batch}
 
     _, en_val = datasets.english_sentiment(data)
     row = {"set": "tweeteval_sentiment_semeval2017/val.tsv", "n": len(en_val), "metric": "macro_recall",
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
         "model_size_mb": size_mb,
         "model_load_seconds": load_seconds,
         "speed_mentions_per_second_one_core": {
-            "veille-linear-v1": speed(trained.tag_batch, mixed),
+            trained.name: speed(trained.tag_batch, mixed),
             "rules-v1": speed(rules.tag_batch, mixed),
             "vader_sentiment_only": round(len(en_val) / _timed(lambda: vader_labels(en_val.texts))),
             "textblob_fr_sentiment_only": round(len(fr_val) / _timed(lambda: textblob_fr_labels(fr_val.texts))),

@@ -1,4 +1,4 @@
-"""The trained tagger (``veille-linear-v1``): linear heads on hashed n-grams, lexicons and the CM playbook.
+"""The trained tagger (``veille-linear-v2``): linear heads on hashed n-grams, lexicons and the CM playbook.
 
 Per batch: one feature matrix, one sparse-dense product for every head, then per mention a handful of
 regex searches and the playbook lookup. Language is French, English or other; other languages get
@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, load_bundle
-from pipeline.tagging.features import polarity_lexicons
+from pipeline.tagging.features import polarity_lexicons, profanity_features
 from pipeline.tagging.lexicons import Lexicons, load_lexicons
 from pipeline.tagging.playbook import Playbook, load_playbook
 
@@ -63,6 +63,7 @@ class TrainedTagger:
     def __init__(self, bundle: ModelBundle, lexicons: Lexicons | None = None, playbook: Playbook | None = None):
         self.bundle = bundle
         polarity_lexicons()  # loaded now so a missing package fails at start-up, not on the first batch
+        profanity_features(["warm-up"])
         self.lexicons = lexicons or load_lexicons()
         self.playbook = playbook or load_playbook()
         self.name = bundle.version

@@ -247,3 +247,13 @@ async def wait_until_settled(settings, ids: list[str], dead_ids: set[str], timeo
             return copies
         await asyncio.sleep(1)
     return copies
+
+
+async def forget(settings, ids: list[str]) -> None:
+    """Delete these mentions from the index: tests on the session stack leave it as they found it."""
+    from pipeline.privacy import delete_matching
+    from pipeline.sinks.elasticsearch import make_client
+
+    async with make_client(settings) as client:
+        for start in range(0, len(ids), 500):
+            await delete_matching(client, settings.mentions_index, {"terms": {"id": ids[start:start + 500]}})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from faults import as_records, indexed_copies, produce, sample_mentions
+from faults import as_records, forget, indexed_copies, produce, sample_mentions
 
 from pipeline.kafka_tools import read_topic
 from pipeline.privacy import erased_authors
@@ -44,6 +44,14 @@ async def _wait_indexed(settings, ids: list[str], timeout: float = 120) -> dict[
 
 async def test_erase_author_removes_their_mentions_and_keeps_them_out(settings, stack_env, worker):
     run = uuid.uuid4().hex[:8]
+    try:
+        await _erase_and_check(settings, stack_env, run)
+    finally:
+        await forget(settings, [m["id"] for m in sample_mentions(f"erase-{run}-o", 20, 300)
+                                + sample_mentions(f"erase-{run}-marker", 5, 600)])
+
+
+async def _erase_and_check(settings, stack_env, run: str) -> None:
     victim, other = f"erase-victim-{run}", f"erase-other-{run}"
     theirs = _by(victim, f"erase-{run}-v", 20, 100)
     others = _by(other, f"erase-{run}-o", 20, 300)

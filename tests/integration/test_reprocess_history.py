@@ -13,9 +13,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import orjson
 import pytest
-from faults import as_records, dead_letters, indexed_copies, produce, sample_mentions
+from faults import as_records, dead_letters, forget, indexed_copies, produce, sample_mentions
 
 from pipeline.privacy import new_erasure, publish_erasure
 from pipeline.sinks.elasticsearch import make_client
@@ -35,6 +34,14 @@ async def _documents(settings, ids: list[str]) -> dict[str, dict]:
 
 async def test_reprocess_retags_history_with_current_rules_without_duplicates(settings, stack_env, worker, tmp_path):
     run = uuid.uuid4().hex[:8]
+    try:
+        await _reprocess_and_check(settings, stack_env, tmp_path, run)
+    finally:
+        await forget(settings, [m["id"] for m in sample_mentions(f"reprocess-{run}", 60, start=1200)
+                                + sample_mentions(f"reprocess-{run}-erased", 1, start=1300)])
+
+
+async def _reprocess_and_check(settings, stack_env, tmp_path, run: str) -> None:
     word = f"zorglub{run}"
     mentions = sample_mentions(f"reprocess-{run}", 60, start=1200)
     for mention in mentions[:10]:
