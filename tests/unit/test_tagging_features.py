@@ -8,6 +8,7 @@ from pipeline.tagging.features import (
     Featurizer,
     lexicon_features,
     normalise_text,
+    profanity_features,
 )
 
 
@@ -42,3 +43,14 @@ def test_tagging_features_shape_and_idf_roundtrip():
     copy = Featurizer(2**10, 2**10)
     copy.set_idf(featurizer.idf.idf_)
     assert np.allclose(copy.transform(texts).toarray(), X.toarray())
+
+
+def test_tagging_features_profanity_column_separates_abuse_from_plain_text():
+    abusive, plain = profanity_features(["you are a fucking idiot", "have a nice day"])[:, 0]
+    assert abusive > 0.9 and plain < 0.2
+
+
+def test_tagging_features_profanity_is_the_last_column():
+    texts = ["shut up you stupid bitch", "nice weather today"]
+    X = Featurizer(2**10, 2**10).fit(texts).transform(texts).toarray()
+    assert np.allclose(X[:, -1], profanity_features(texts)[:, 0])

@@ -124,11 +124,13 @@ def test_tagging_shipped_model_loads_and_tags_obvious_cases(monkeypatch):
     monkeypatch.setattr(pipeline.tagging, "_TAGGER", None)
     tagger = pipeline.tagging.get_tagger()
     assert isinstance(tagger, TrainedTagger)
-    happy, angry, french = tagger.tag_batch([
+    happy, angry, french, abusive = tagger.tag_batch([
         item("I absolutely love my new headphones, best purchase this year!"),
         item("@AcmeHelp my order never arrived and nobody answers, I want a refund"),
         item("Franchement déçu, le produit est arrivé cassé et le service client ne répond pas"),
+        item("@AcmeHelp you are all f*cking idiots, shut up"),
     ])
     assert (happy.lang, happy.sentiment) == ("en", "positive")
     assert angry.sentiment == "negative" and "complaint" in angry.categories
     assert french.lang == "fr" and french.sentiment == "negative" and "complaint" in french.categories
+    assert "troll" in abusive.categories and "troll" not in happy.categories
