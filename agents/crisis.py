@@ -17,10 +17,24 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import orjson
 
-from agents.app import alerts_topic, app, dead_letter_topic, event_context, settings, signals_topic, table
+from agents.app import (
+    alerts_topic,
+    app,
+    dead_letter_topic,
+    event_context,
+    settings,
+    signals_topic,
+    table,
+)
 from pipeline import topics as t
-from pipeline.alerts.model import Alert, InvalidTransition, acknowledge, apply_detection, resolve
-from pipeline.alerts.store import AlertStore, setup_alert_indices
+from pipeline.alerts.model import (
+    Alert,
+    InvalidTransition,
+    acknowledge,
+    apply_detection,
+    resolve,
+)
+from pipeline.alerts.store import AlertStore, wait_for_alert_indices
 from pipeline.alerts.wiring import delivery_from_settings
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import make_client
@@ -89,21 +103,10 @@ def _deliver_in_background(alert: Alert) -> None:
     task.add_done_callback(_pending.discard)
 
 
-async def until_indices_ready(client) -> None:
-    delay = 0.5
-    while True:
-        try:
-            return await setup_alert_indices(client, settings)
-        except Exception as exc:  # Elasticsearch not up yet: the signals wait in Kafka meanwhile
-            log.warning("alerts/trends indices not ready (%s); retrying in %.0fs", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30)
-
-
 @app.agent(signals_topic)
 async def detect_crises(stream):
     client = make_client(settings)
-    await until_indices_ready(client)
+    await wait_for_alert_indices(client, settings)
     store = AlertStore(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):

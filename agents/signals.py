@@ -6,7 +6,13 @@ import logging
 
 import orjson
 
-from agents.app import app, dead_letter_topic, enriched_mentions_topic, settings, signals_topic
+from agents.app import (
+    app,
+    dead_letter_topic,
+    enriched_mentions_topic,
+    settings,
+    signals_topic,
+)
 from pipeline.processing import dead_letter
 from pipeline.trends.signals import signals_for
 

@@ -6,7 +6,6 @@ and its rows of the windowed table. Trend events go to the trends topic and the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
@@ -17,7 +16,7 @@ import orjson
 
 from agents.app import app, event_context, settings, signals_topic, table, trends_topic
 from pipeline import topics as t
-from pipeline.alerts.store import index_trends, setup_alert_indices
+from pipeline.alerts.store import index_trends, wait_for_alert_indices
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.trends.signals import AlertAction, parse_signal
 from pipeline.trends.terms import BurstConfig, Term
@@ -55,21 +54,10 @@ def _tracker(watch: str) -> WatchTrends:
     return trackers[watch]
 
 
-async def until_indices_ready(client) -> None:
-    delay = 0.5
-    while True:
-        try:
-            return await setup_alert_indices(client, settings)
-        except Exception as exc:  # Elasticsearch not up yet: the signals wait in Kafka meanwhile
-            log.warning("alerts/trends indices not ready (%s); retrying in %.0fs", exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30)
-
-
 @app.agent(signals_topic)
 async def find_trends(stream):
     client = make_client(settings)
-    await until_indices_ready(client)
+    await wait_for_alert_indices(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
             by_watch = defaultdict(list)

@@ -30,7 +30,13 @@ from bench.receiver import WebhookReceiver
 from pipeline.connectors.replay import ReplayConnector
 from pipeline.settings import PROJECT_ROOT
 from pipeline.sinks.kafka import KafkaRecordSink
-from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
+from pipeline.stack import (
+    EmbeddedStack,
+    ManagedProcess,
+    isolated_stack_env,
+    settings_for,
+    tail,
+)
 from pipeline.topics import RAW
 
 RESULTS = Path(__file__).parent / "results" / "alert_latency.json"

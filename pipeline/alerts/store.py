@@ -8,6 +8,8 @@ which owns the alert in its Faust table, so its next update of that crisis keeps
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +20,8 @@ from elasticsearch.helpers import async_bulk
 from pipeline.alerts.model import Alert, AlertState, acknowledge, resolve
 from pipeline.settings import Settings
 from pipeline.sinks.mappings_extra import ALERT_PROPERTIES, TREND_PROPERTIES
+
+log = logging.getLogger(__name__)
 
 
 def alerts_index(settings: Settings) -> str:
@@ -57,6 +61,18 @@ async def setup_alert_indices(client: AsyncElasticsearch, settings: Settings) ->
     await _ensure_index(client, trends_index(settings), _template(
         f"{trends_index(settings)}*", TREND_PROPERTIES, "Trending terms per watch and window",
         settings.index_refresh_interval))
+
+
+async def wait_for_alert_indices(client: AsyncElasticsearch, settings: Settings) -> None:
+    """:func:`setup_alert_indices`, retried with backoff while Elasticsearch is not up (agents start before it)."""
+    delay = 0.5
+    while True:
+        try:
+            return await setup_alert_indices(client, settings)
+        except Exception as exc:
+            log.warning("alerts/trends indices not ready (%s); retrying in %.0fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)
 
 
 def alert_document(alert: Alert) -> dict[str, Any]:

@@ -10,7 +10,11 @@ import httpx
 from pipeline.alerts.channels import KafkaSend, build_channels
 from pipeline.alerts.delivery import AlertDelivery
 from pipeline.alerts.outbox import OutboxStore
-from pipeline.alerts.routing import AlertingConfigError, load_alerting_config, resolve_channels
+from pipeline.alerts.routing import (
+    AlertingConfigError,
+    load_alerting_config,
+    resolve_channels,
+)
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
