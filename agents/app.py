@@ -75,3 +75,12 @@ def event_context(event):
         yield
     finally:
         _current_event.reset(token)
+
+
+async def send_and_confirm(sends) -> None:
+    """Send ``(topic, key, value)`` records and wait until the broker has them. ``topic.send`` only queues a
+    record; the batch's offsets may be committed right after the agent asks for the next batch, so a worker
+    killed before the producer delivered would lose what it had queued."""
+    pending = [await topic.send(key=key, value=value) for topic, key, value in sends]
+    for delivery in pending:
+        await delivery

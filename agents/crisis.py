@@ -22,6 +22,7 @@ from agents.app import (
     app,
     dead_letter_topic,
     event_context,
+    send_and_confirm,
     settings,
     signals_topic,
     table,
@@ -131,8 +132,8 @@ async def detect_crises(stream):
                         message = items[-1][0].message
                         log.exception("crisis detection of watch %s failed for a batch ending at %s[%s]@%s", watch,
                                       message.topic, message.partition, message.offset)
-            for alert in changed:
-                await alerts_topic.send(key=alert.dedup_key.encode(), value=alert.model_dump_json().encode())
+            await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
+                                    for alert in changed])
             if changed:
                 try:
                     await store.upsert_many(changed)

@@ -7,7 +7,7 @@ import logging
 
 import orjson
 
-from agents.app import app, dead_letter_topic, enriched_mentions_topic, settings
+from agents.app import app, dead_letter_topic, enriched_mentions_topic, send_and_confirm, settings
 from agents.erasures import erasures
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
@@ -38,7 +38,7 @@ async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
             except ValueError as exc:
                 letter = dead_letter(f"unreadable enriched record: {exc}", "index", topic=message.topic,
                                      partition=message.partition, offset=message.offset, raw=message.value)
-                await dead_letter_topic.send(value=orjson.dumps(letter))
+                await send_and_confirm([(dead_letter_topic, None, orjson.dumps(letter))])
                 continue
             if erasures.is_erased(document):  # tagged before its author was erased
                 continue
@@ -53,7 +53,7 @@ async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
                       message.offset, reason)
             letter = dead_letter(reason, "index", topic=message.topic, partition=message.partition,
                                  offset=message.offset, raw=message.value, mention_id=document["id"])
-            await dead_letter_topic.send(key=document["id"].encode(), value=orjson.dumps(letter))
+            await send_and_confirm([(dead_letter_topic, document["id"].encode(), orjson.dumps(letter))])
 
 
 async def _until_done(what: str, operation):

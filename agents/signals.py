@@ -10,6 +10,7 @@ from agents.app import (
     app,
     dead_letter_topic,
     enriched_mentions_topic,
+    send_and_confirm,
     settings,
     signals_topic,
 )
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 @app.agent(enriched_mentions_topic)
 async def route_signals(stream):
     async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
+        sends = []
         for event in events:
             message = event.message
             try:
@@ -33,5 +35,5 @@ async def route_signals(stream):
                                      partition=message.partition, offset=message.offset, raw=message.value)
                 await dead_letter_topic.send(value=orjson.dumps(letter))
                 continue
-            for signal in signals:
-                await signals_topic.send(key=signal.watch.encode(), value=orjson.dumps(signal.to_json()))
+            sends += [(signals_topic, signal.watch.encode(), orjson.dumps(signal.to_json())) for signal in signals]
+        await send_and_confirm(sends)

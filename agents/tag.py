@@ -7,7 +7,7 @@ import logging
 
 import orjson
 
-from agents.app import app, dead_letter_topic, enriched_mentions_topic, raw_mentions_topic, settings
+from agents.app import app, dead_letter_topic, enriched_mentions_topic, raw_mentions_topic, send_and_confirm, settings
 from agents.erasures import erasures
 from pipeline.privacy import keep_unerased
 from pipeline.processing import RawRecord, process_raw_batch
@@ -35,9 +35,9 @@ async def tag_mentions(stream):
         enriched, erased = keep_unerased(result.enriched, erasures.erased)
         if erased:
             log.info("dropped %d mentions of erased authors", erased)
-        for document in enriched:
-            await enriched_mentions_topic.send(key=document["id"].encode(), value=orjson.dumps(document))
-        for letter in result.dead_letters:
-            await dead_letter_topic.send(key=(letter["mention_id"] or "").encode() or None, value=orjson.dumps(letter))
+        await send_and_confirm(
+            [(enriched_mentions_topic, document["id"].encode(), orjson.dumps(document)) for document in enriched]
+            + [(dead_letter_topic, (letter["mention_id"] or "").encode() or None, orjson.dumps(letter))
+               for letter in result.dead_letters])
         if result.dead_letters:
             log.info("tagged %d, dead-lettered %d", len(enriched), len(result.dead_letters))
