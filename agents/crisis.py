@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,12 +20,12 @@ from agents.app import (
     alerts_topic,
     app,
     dead_letter_topic,
-    event_context,
     send_and_confirm,
     settings,
     signals_topic,
     table,
 )
+from agents.per_watch import read_signals, run_per_watch
 from pipeline import topics as t
 from pipeline.alerts.model import (
     Alert,
@@ -40,7 +39,7 @@ from pipeline.alerts.wiring import delivery_from_settings
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.trends.crisis import CrisisConfig, WatchMonitor
-from pipeline.trends.signals import AlertAction, Signal, parse_signal
+from pipeline.trends.signals import AlertAction, Signal
 from pipeline.trends.spikes import SpikeConfig
 
 log = logging.getLogger(__name__)
@@ -111,27 +110,14 @@ async def detect_crises(stream):
     store = AlertStore(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
-            by_watch = defaultdict(list)
-            for event in events:
+            by_watch, unreadable = read_signals(events)
+            for event, exc in unreadable:
                 message = event.message
-                try:
-                    item = parse_signal(orjson.loads(message.value))
-                except (ValueError, KeyError, TypeError) as exc:
-                    log.error("signal at %s[%s]@%s unreadable: %s", message.topic, message.partition, message.offset, exc)
-                    letter = dead_letter(f"unreadable signal: {exc}", "crisis", topic=message.topic,
-                                         partition=message.partition, offset=message.offset, raw=message.value)
-                    await dead_letter_topic.send(value=orjson.dumps(letter))
-                    continue
-                by_watch[item.watch].append((event, item))
-            changed: list[Alert] = []
-            for watch, items in by_watch.items():
-                with event_context(items[-1][0]):
-                    try:
-                        changed += _process_watch(watch, [item for _, item in items])
-                    except Exception:  # a bug must cost one watch one batch, never the worker
-                        message = items[-1][0].message
-                        log.exception("crisis detection of watch %s failed for a batch ending at %s[%s]@%s", watch,
-                                      message.topic, message.partition, message.offset)
+                log.error("signal at %s[%s]@%s unreadable: %s", message.topic, message.partition, message.offset, exc)
+                letter = dead_letter(f"unreadable signal: {exc}", "crisis", topic=message.topic,
+                                     partition=message.partition, offset=message.offset, raw=message.value)
+                await dead_letter_topic.send(value=orjson.dumps(letter))
+            changed: list[Alert] = run_per_watch(by_watch, _process_watch, "crisis detection")
             await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
                                     for alert in changed])
             if changed:

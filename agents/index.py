@@ -7,10 +7,20 @@ import logging
 
 import orjson
 
-from agents.app import app, dead_letter_topic, enriched_mentions_topic, send_and_confirm, settings
+from agents.app import (
+    app,
+    dead_letter_topic,
+    enriched_mentions_topic,
+    send_and_confirm,
+    settings,
+)
 from agents.erasures import erasures
 from pipeline.processing import dead_letter
-from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
+from pipeline.sinks.elasticsearch import (
+    ElasticsearchMentionSink,
+    document_for,
+    make_client,
+)
 
 log = logging.getLogger(__name__)
 

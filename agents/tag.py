@@ -7,7 +7,14 @@ import logging
 
 import orjson
 
-from agents.app import app, dead_letter_topic, enriched_mentions_topic, raw_mentions_topic, send_and_confirm, settings
+from agents.app import (
+    app,
+    dead_letter_topic,
+    enriched_mentions_topic,
+    raw_mentions_topic,
+    send_and_confirm,
+    settings,
+)
 from agents.erasures import erasures
 from pipeline.privacy import keep_unerased
 from pipeline.processing import RawRecord, process_raw_batch

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import faust
 import orjson
 
-from agents.app import app, event_context, settings, signals_topic, table, trends_topic
+from agents.app import app, settings, signals_topic, table, trends_topic
+from agents.per_watch import read_signals, run_per_watch
 from pipeline import topics as t
 from pipeline.alerts.store import index_trends, wait_for_alert_indices
 from pipeline.sinks.elasticsearch import make_client
-from pipeline.trends.signals import AlertAction, parse_signal
+from pipeline.trends.signals import Signal
 from pipeline.trends.terms import BurstConfig, Term
 from pipeline.trends.trending import TrendConfig, WatchTrends
 
@@ -60,24 +61,9 @@ async def find_trends(stream):
     await wait_for_alert_indices(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
-            by_watch = defaultdict(list)
-            for event in events:
-                try:
-                    signal = parse_signal(orjson.loads(event.message.value))
-                except (ValueError, KeyError, TypeError):
-                    continue  # the crisis agent dead-letters unreadable signals; counting them twice would not help
-                if not isinstance(signal, AlertAction):
-                    by_watch[signal.watch].append((event, signal))
-            found = []
+            by_watch, _ = read_signals(events)  # the crisis agent dead-letters the unreadable ones
             now = datetime.now(UTC)
-            for watch, items in by_watch.items():
-                with event_context(items[-1][0]):
-                    try:
-                        found += _count_and_close(watch, [signal for _, signal in items], now)
-                    except Exception:  # a bug must cost one watch's trends for one batch, never the worker
-                        message = items[-1][0].message
-                        log.exception("trends of watch %s failed for a batch ending at %s[%s]@%s", watch,
-                                      message.topic, message.partition, message.offset)
+            found = run_per_watch(by_watch, lambda watch, items: _count_and_close(watch, items, now), "trends")
             if found:
                 for trend in found:
                     await trends_topic.send(key=trend["watch"].encode(), value=orjson.dumps(trend))
@@ -90,7 +76,10 @@ async def find_trends(stream):
         await client.close()
 
 
-def _count_and_close(watch: str, signals, now: datetime) -> list[dict]:
+def _count_and_close(watch: str, items, now: datetime) -> list[dict]:
+    signals = [item for item in items if isinstance(item, Signal)]
+    if not signals:
+        return []
     tracker = _tracker(watch)
     batch: Counter[tuple[int, Term]] = Counter()
     for signal in signals:

@@ -19,6 +19,7 @@ from elasticsearch.helpers import async_bulk
 
 from pipeline.alerts.model import Alert, AlertState, acknowledge, resolve
 from pipeline.settings import Settings
+from pipeline.sinks.elasticsearch import ensure_index, index_template
 from pipeline.sinks.mappings_extra import ALERT_PROPERTIES, TREND_PROPERTIES
 
 log = logging.getLogger(__name__)
@@ -32,33 +33,11 @@ def trends_index(settings: Settings) -> str:
     return f"{settings.index_prefix}-trends"
 
 
-def _template(pattern: str, properties: Mapping[str, Any], description: str, refresh: str) -> dict[str, Any]:
-    return {
-        "index_patterns": [pattern],
-        "priority": 200,
-        "template": {
-            "settings": {"number_of_shards": 1, "refresh_interval": refresh},
-            "mappings": {"dynamic": False, "properties": dict(properties)},
-        },
-        "_meta": {"managed_by": "veille", "description": description},
-    }
-
-
-async def _ensure_index(client: AsyncElasticsearch, name: str, template: dict[str, Any]) -> None:
-    await client.indices.put_index_template(name=name, **template)
-    if not await client.indices.exists(index=name):
-        try:
-            await client.indices.create(index=name)
-        except Exception as exc:  # created meanwhile by another process
-            if "resource_already_exists" not in str(exc):
-                raise
-
-
 async def setup_alert_indices(client: AsyncElasticsearch, settings: Settings) -> None:
     """Install the templates and create the alerts and trends indices (idempotent)."""
-    await _ensure_index(client, alerts_index(settings), _template(
+    await ensure_index(client, alerts_index(settings), index_template(
         f"{alerts_index(settings)}*", ALERT_PROPERTIES, "Crisis alerts, one document per alert", "1s"))
-    await _ensure_index(client, trends_index(settings), _template(
+    await ensure_index(client, trends_index(settings), index_template(
         f"{trends_index(settings)}*", TREND_PROPERTIES, "Trending terms per watch and window",
         settings.index_refresh_interval))
 

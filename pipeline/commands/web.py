@@ -44,8 +44,9 @@ def web_command(ctx: typer.Context) -> None:
     serve(settings)
 
 
-def start_in_background(settings: Settings, timeout: float = 30.0) -> int:
-    """Start ``veille web`` detached (pid and log under the data dir) and wait until it answers."""
+def start_in_background(settings: Settings, timeout: float = 30.0, env: dict[str, str] | None = None) -> int:
+    """Start ``veille web`` detached (pid and log under the data dir) and wait until it answers.
+    ``env``: VEILLE_* variables for the process when ``settings`` are not this process's own."""
     import httpx
 
     process = web_process(settings)
@@ -55,7 +56,7 @@ def start_in_background(settings: Settings, timeout: float = 30.0) -> int:
     if port_in_use(settings.web_port, "127.0.0.1"):
         raise RuntimeError(f"port {settings.web_port} is already taken by another program; "
                            f"choose another with VEILLE_WEB_PORT")
-    pid = process.start([sys.executable, "-m", "pipeline", "web"])
+    pid = process.start([sys.executable, "-m", "pipeline", "web"], env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

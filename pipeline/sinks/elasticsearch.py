@@ -73,16 +73,22 @@ MENTION_PROPERTIES: dict[str, Any] = {
 }
 
 
-def mentions_index_template(settings: Settings) -> dict[str, Any]:
+def index_template(pattern: str, properties: dict[str, Any], description: str, refresh_interval: str) -> dict[str, Any]:
+    """A composable index template of one shard, strict (non-dynamic) mappings, owned by Veille."""
     return {
-        "index_patterns": [f"{settings.mentions_index}*"],
+        "index_patterns": [pattern],
         "priority": 200,
         "template": {
-            "settings": {"number_of_shards": 1, "refresh_interval": settings.index_refresh_interval},
-            "mappings": {"dynamic": False, "properties": MENTION_PROPERTIES},
+            "settings": {"number_of_shards": 1, "refresh_interval": refresh_interval},
+            "mappings": {"dynamic": False, "properties": properties},
         },
-        "_meta": {"managed_by": "veille", "description": "Enriched mentions"},
+        "_meta": {"managed_by": "veille", "description": description},
     }
+
+
+def mentions_index_template(settings: Settings) -> dict[str, Any]:
+    return index_template(f"{settings.mentions_index}*", MENTION_PROPERTIES, "Enriched mentions",
+                          settings.index_refresh_interval)
 
 
 def make_client(settings: Settings, **options: Any) -> AsyncElasticsearch:
@@ -97,15 +103,20 @@ def make_client(settings: Settings, **options: Any) -> AsyncElasticsearch:
     return AsyncElasticsearch(settings.elasticsearch_url, **kwargs)
 
 
-async def setup_indices(client: AsyncElasticsearch, settings: Settings) -> None:
-    """Install the index template and create the mentions index (idempotent)."""
-    await client.indices.put_index_template(name=settings.mentions_index, **mentions_index_template(settings))
-    if not await client.indices.exists(index=settings.mentions_index):
+async def ensure_index(client: AsyncElasticsearch, name: str, template: dict[str, Any]) -> None:
+    """Install the index template ``name`` and create the index ``name`` (idempotent)."""
+    await client.indices.put_index_template(name=name, **template)
+    if not await client.indices.exists(index=name):
         try:
-            await client.indices.create(index=settings.mentions_index)
+            await client.indices.create(index=name)
         except Exception as exc:  # created meanwhile by another worker
             if "resource_already_exists" not in str(exc):
                 raise
+
+
+async def setup_indices(client: AsyncElasticsearch, settings: Settings) -> None:
+    """Install the index template and create the mentions index (idempotent)."""
+    await ensure_index(client, settings.mentions_index, mentions_index_template(settings))
 
 
 def document_for(enriched: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:

@@ -194,17 +194,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary stack's directory (logs)")
     args = parser.parse_args(argv)
 
-    import httpx
-
     from pipeline.alerts.store import AlertStore, index_trends, trends_index
+    from pipeline.commands.web import start_in_background, web_url
     from pipeline.sinks.elasticsearch import make_client
-    from pipeline.stack import EmbeddedStack, ManagedProcess, free_port, isolated_stack_env, settings_for
+    from pipeline.stack import EmbeddedStack, free_port, isolated_stack_env, settings_for, web_process
 
     workdir = Path(tempfile.mkdtemp(prefix="veille-showcase-"))
     env = {**isolated_stack_env(workdir), "VEILLE_WEB_PORT": str(free_port())}
     settings = settings_for(env)
     stack = EmbeddedStack(settings)
-    web = ManagedProcess(settings.data_dir, "web")
+    web = web_process(settings)
     try:
         stack.up(timeout=60)
         now = datetime.now(UTC)
@@ -221,16 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return count
 
         print(f"indexed {asyncio.run(seed())} sample mentions", file=sys.stderr)
-        web.start([sys.executable, "-m", "pipeline", "web"], env=env)
-        base = f"http://127.0.0.1:{settings.web_port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        for path in _screenshots(base, args.out):
+        start_in_background(settings, timeout=60, env=env)
+        for path in _screenshots(web_url(settings).rstrip("/"), args.out):
             print(path, file=sys.stderr)
     finally:
         web.stop()

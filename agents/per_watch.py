@@ -1,0 +1,48 @@
+"""What the trend and crisis agents share: a batch of ``watch.signals`` records, read and grouped by watch,
+and the per-watch work done with that watch's event current (so its table writes go to its partition)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import orjson
+
+from agents.app import event_context
+from pipeline.trends.signals import AlertAction, Signal, parse_signal
+
+log = logging.getLogger(__name__)
+
+Item = Signal | AlertAction
+
+
+def read_signals(events) -> tuple[dict[str, list[tuple[object, Item]]], list[tuple[object, Exception]]]:
+    """The batch's readable records grouped by watch, in order, and the unreadable ones with their error."""
+    by_watch: dict[str, list[tuple[object, Item]]] = defaultdict(list)
+    unreadable = []
+    for event in events:
+        try:
+            item = parse_signal(orjson.loads(event.message.value))
+        except (ValueError, KeyError, TypeError) as exc:
+            unreadable.append((event, exc))
+            continue
+        by_watch[item.watch].append((event, item))
+    return by_watch, unreadable
+
+
+def run_per_watch(by_watch: dict[str, list[tuple[object, Item]]],
+                  process: Callable[[str, Sequence[Item]], list], what: str) -> list:
+    """``process(watch, items)`` for each watch, results concatenated. A failure costs that watch this batch
+    (logged with where the batch ends), never the worker."""
+    results = []
+    for watch, items in by_watch.items():
+        last = items[-1][0]
+        with event_context(last):
+            try:
+                results += process(watch, [item for _, item in items])
+            except Exception:
+                message = last.message
+                log.exception("%s of watch %s failed for a batch ending at %s[%s]@%s", what, watch,
+                              message.topic, message.partition, message.offset)
+    return results
