@@ -111,12 +111,14 @@ async def detect_crises(stream):
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
             by_watch, unreadable = read_signals(events)
+            letters = []
             for event, exc in unreadable:
                 message = event.message
                 log.error("signal at %s[%s]@%s unreadable: %s", message.topic, message.partition, message.offset, exc)
-                letter = dead_letter(f"unreadable signal: {exc}", "crisis", topic=message.topic,
-                                     partition=message.partition, offset=message.offset, raw=message.value)
-                await dead_letter_topic.send(value=orjson.dumps(letter))
+                letters.append((dead_letter_topic, None, orjson.dumps(dead_letter(
+                    f"unreadable signal: {exc}", "crisis", topic=message.topic, partition=message.partition,
+                    offset=message.offset, raw=message.value))))
+            await send_and_confirm(letters)
             changed: list[Alert] = run_per_watch(by_watch, _process_watch, "crisis detection")
             await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
                                     for alert in changed])

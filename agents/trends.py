@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import faust
 import orjson
 
-from agents.app import app, settings, signals_topic, table, trends_topic
+from agents.app import app, send_and_confirm, settings, signals_topic, table, trends_topic
 from agents.per_watch import read_signals, run_per_watch
 from pipeline import topics as t
 from pipeline.alerts.store import index_trends, wait_for_alert_indices
@@ -65,8 +65,7 @@ async def find_trends(stream):
             now = datetime.now(UTC)
             found = run_per_watch(by_watch, lambda watch, items: _count_and_close(watch, items, now), "trends")
             if found:
-                for trend in found:
-                    await trends_topic.send(key=trend["watch"].encode(), value=orjson.dumps(trend))
+                await send_and_confirm([(trends_topic, trend["watch"].encode(), orjson.dumps(trend)) for trend in found])
                 try:
                     await index_trends(client, settings, found)
                 except Exception as exc:  # the trend events are on the trends topic already
