@@ -174,7 +174,7 @@ How to stop:
 
 
 def _alerts_and_trends(settings, wait: float = 60.0):
-    """The alerts and the number of trend events, once the crisis agent has gone through the burst."""
+    """The alerts and the number of trend events, once the crisis and trending agents have gone through the burst."""
     from pipeline.alerts.store import AlertStore, trends_index
     from pipeline.sinks.elasticsearch import make_client
 
@@ -192,7 +192,7 @@ def _alerts_and_trends(settings, wait: float = 60.0):
 
     deadline = time.monotonic() + wait
     alerts, trends = asyncio.run(fetch())
-    while not alerts and time.monotonic() < deadline:
+    while (not alerts or not trends) and time.monotonic() < deadline:
         time.sleep(2)
         alerts, trends = asyncio.run(fetch())
     return alerts, trends
