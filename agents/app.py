@@ -9,10 +9,13 @@ from contextlib import contextmanager
 import faust
 from faust.streams import _current_event
 
+from agents import offsets
 from pipeline import topics as t
+from pipeline.kafka_polling import pace_empty_fetches
 from pipeline.settings import get_settings
 
 settings = get_settings()
+pace_empty_fetches(settings.kafka_empty_fetch_wait)
 
 
 def _broker_credentials():
@@ -45,6 +48,7 @@ app = faust.App(
     broker_heartbeat_interval=1.0,
     datadir=str(settings.data_dir / "faust"),
 )
+offsets.install(app)  # Faust alone can commit offsets past records no agent processed (see agents/offsets.py)
 
 _specs = {spec.name: spec for spec in t.load_topics(settings.topics_file)}
 

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     kafka_username: str | None = Field(None, description="VEILLE_KAFKA_USERNAME")
     kafka_password: SecretStr | None = Field(None, description="VEILLE_KAFKA_PASSWORD")
     kafka_ca_file: Path | None = Field(None, description="VEILLE_KAFKA_CA_FILE: CA bundle for TLS")
+    kafka_empty_fetch_wait: float = Field(
+        0.05, ge=0,
+        description="VEILLE_KAFKA_EMPTY_FETCH_WAIT: seconds a consumer waits after an empty fetch the broker answered "
+                    "at once (brokers without long-poll, like the embedded one, would otherwise make it spin); 0 disables")
 
     elasticsearch_url: str = Field(
         "http://127.0.0.1:19200",

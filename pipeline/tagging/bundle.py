@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.tagging.features import Featurizer
 
-MODEL_NAME = "veille-linear-v2"
+MODEL_NAME = "veille-linear-v3"
 
 
 @dataclass
@@ -47,6 +47,15 @@ class ModelBundle:
     def _probabilities(self, name: str, logits: np.ndarray) -> np.ndarray:
         offsets = self.heads[name].get("offsets")
         return probabilities(logits + np.asarray(offsets, dtype=logits.dtype) if offsets else logits)
+
+
+def category_head(heads, category: str, lang: str | None) -> str | None:
+    """The head that decides ``category`` for text in ``lang``: a per-language head (``troll_fr``) when there
+    is one, else the category's own head; None when neither exists (a per-language category, another language)."""
+    for name in (f"{category}_{lang}", category):
+        if name in heads:
+            return name
+    return None
 
 
 def probabilities(logits: np.ndarray) -> np.ndarray:

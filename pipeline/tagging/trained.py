@@ -1,4 +1,4 @@
-"""The trained tagger (``veille-linear-v2``): linear heads on hashed n-grams, lexicons and the CM playbook.
+"""The trained tagger (``veille-linear-v3``): linear heads on hashed n-grams, lexicons and the CM playbook.
 
 Per batch: one feature matrix, one sparse-dense product for every head, then per mention a handful of
 regex searches and the playbook lookup. Language is French, English or other; other languages get
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.tagging import TagInput, Tags
-from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, load_bundle
+from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, category_head, load_bundle
 from pipeline.tagging.features import polarity_lexicons, profanity_features
 from pipeline.tagging.lexicons import Lexicons, load_lexicons
 from pipeline.tagging.playbook import Playbook, load_playbook
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 MODEL_LANGUAGES = ("en", "fr")
 # Heads trained on English data only: on French text they would guess, so French relies on the lexicons.
 ENGLISH_ONLY_HEADS = ("complaint", "false_information")
+# Categories with a trained head for both languages: one head for both (``legal_violation``) or one per
+# language (``troll_en``, ``troll_fr``), whichever the bundle has.
 BILINGUAL_HEADS = ("troll", "legal_violation")
 # A declared language wins unless the detector is at least this sure of another one.
 DECLARED_LANGUAGE_OVERRIDE = 0.9
@@ -83,7 +85,9 @@ class TrainedTagger:
         logits = bundle.all_logits(bundle.featurizer.transform([item.text for item in items]))
         p_lang = bundle.head_probabilities(logits, "lang")
         sentiment = {lang: bundle.head_probabilities(logits, f"sentiment_{lang}") for lang in MODEL_LANGUAGES}
-        binary = {head: bundle.head_probabilities(logits, head) for head in (*ENGLISH_ONLY_HEADS, *BILINGUAL_HEADS)}
+        head_of = {(category, lang): category_head(bundle.heads, category, lang)
+                   for category in (*ENGLISH_ONLY_HEADS, *BILINGUAL_HEADS) for lang in MODEL_LANGUAGES}
+        binary = {head: bundle.head_probabilities(logits, head) for head in set(head_of.values()) if head}
         thresholds = {head: self.threshold(head) for head in binary}
         lang_classes = bundle.heads["lang"]["classes"]
         sentiment_classes = bundle.heads["sentiment_en"]["classes"]
@@ -97,10 +101,14 @@ class TrainedTagger:
                 probs = sentiment[lang][row]
                 label = sentiment_classes[int(probs.argmax())]
                 score = float(probs[positive] - probs[negative])
-                heads = BILINGUAL_HEADS + (ENGLISH_ONLY_HEADS if lang == "en" else ())
-                for head in heads:
-                    scores[head] = float(binary[head][row])
-                categories = [head for head in heads if scores[head] >= thresholds[head]]
+                categories = []
+                for category in BILINGUAL_HEADS + (ENGLISH_ONLY_HEADS if lang == "en" else ()):
+                    head = head_of[category, lang]
+                    if head is None:
+                        continue
+                    scores[category] = float(binary[head][row])
+                    if scores[category] >= thresholds[head]:
+                        categories.append(category)
             else:
                 label, score, probs = "neutral", 0.0, None
                 categories = []

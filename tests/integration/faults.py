@@ -257,3 +257,34 @@ async def forget(settings, ids: list[str]) -> None:
     async with make_client(settings) as client:
         for start in range(0, len(ids), 500):
             await delete_matching(client, settings.mentions_index, {"terms": {"id": ids[start:start + 500]}})
+
+
+async def trace_lost(settings, lost: set[str], proxy: FaultyElasticsearch | None = None) -> str:
+    """Where each lost id got to: raw topic, enriched topic, bulk requests seen by the proxy; the consumer
+    group's committed offsets against the log ends. For the failure message of a delivery test."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from pipeline.kafka_tools import end_offsets, read_topic
+    from pipeline.sinks.kafka import aiokafka_options
+    from pipeline.topics import ENRICHED, RAW
+
+    lines = []
+    where: dict[str, dict[str, list]] = {i: {} for i in lost}
+    for name in (RAW, ENRICHED):
+        topic = settings.topic(name)
+        for r in await read_topic(settings, topic):
+            key = (r.key or b"").decode(errors="replace")
+            if key in where:
+                where[key].setdefault(name, []).append((r.partition, r.offset))
+        ends = await end_offsets(settings, topic)
+        consumer = AIOKafkaConsumer(**aiokafka_options(settings), group_id=settings.app_id, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            committed = {p: await consumer.committed(TopicPartition(topic, p)) for p in sorted(ends)}
+        finally:
+            await consumer.stop()
+        lines.append(f"{topic}: end offsets {ends}, committed by {settings.app_id} {committed}")
+    seen = set(proxy.stats.seen_ids) if proxy else set()
+    for i in sorted(lost)[:40]:
+        lines.append(f"  {i}: {where[i]} bulk-sent={'yes' if i in seen else 'no'}")
+    return "\n".join(lines)

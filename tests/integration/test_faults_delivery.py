@@ -25,6 +25,7 @@ from faults import (
     indexed_copies,
     produce,
     sample_mentions,
+    trace_lost,
     wait_until_settled,
 )
 
@@ -106,7 +107,9 @@ async def _assert_exactly_delivered(rig: FaultRig, sent: list[dict], expected_de
     assert all(letter["reason"] for letter in letters), "a dead letter without a reason"
     assert dead == set(expected_dead), f"unexpected dead letters: {sorted(dead ^ set(expected_dead))[:5]}"
     missing = set(ids) - dead - set(copies)
-    assert not missing, f"{len(missing)} mentions lost, e.g. {sorted(missing)[:5]}\n{tail(rig.worker.log_file, 30)}"
+    if missing:
+        trace = await trace_lost(rig.settings, missing, rig.proxy)
+        pytest.fail(f"{len(missing)} mentions lost, e.g. {sorted(missing)[:5]}\n{trace}\n{tail(rig.worker.log_file, 30)}")
     assert set(copies) == set(ids) - dead
     assert {i: n for i, n in copies.items() if n != 1} == {}
     rig.indexed |= set(copies)
@@ -182,10 +185,6 @@ async def test_faults_elasticsearch_answering_429_then_500_then_failing_items_lo
     assert rig.proxy.stats.failed_items > items_before, "the per-item faults never hit"
 
 
-@pytest.mark.xfail(strict=False, reason="known gap, issue 7: in 3 of 7 full runs on 2026-11-21, 4 to 14 of the mentions sent "
-                   "around a SIGKILL of the worker (and the embedded broker's restart the test needs) never reached "
-                   "Elasticsearch nor the dead-letter topic; Faust acks take_events batches only after they are "
-                   "processed and the agents now wait for their sends, so the cause is not yet found")
 async def test_faults_worker_killed_mid_stream_and_restarted_loses_and_duplicates_nothing(rig):
     mentions = sample_mentions("killed", 1500, start=600)
     ids = [m["id"] for m in mentions]
@@ -205,9 +204,6 @@ async def test_faults_worker_killed_mid_stream_and_restarted_loses_and_duplicate
     await _assert_exactly_delivered(rig, mentions)
 
 
-@pytest.mark.xfail(strict=False, reason="known gap, issue 7: in 1 of 4 full runs on 2026-11-21, 284 of 800 mentions produced "
-                   "before a restart of the embedded broker (noida-db) never reached Elasticsearch nor the dead-letter "
-                   "topic; not yet explained (broker-side loss or offsets committed ahead of delivery)")
 async def test_faults_broker_restarted_mid_stream_loses_and_duplicates_nothing(rig):
     first = sample_mentions("broker-a", 800, start=2100)
     second = sample_mentions("broker-b", 300, start=2900)

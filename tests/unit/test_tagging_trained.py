@@ -90,6 +90,17 @@ def test_tagging_trained_lexicon_category_scored_one(tagger):
     assert tags.action == "contact the author"
 
 
+def test_tagging_trained_troll_decided_by_the_head_of_the_mention_language():
+    tagger = TrainedTagger(train_bundle(tiny_heads(troll_per_language=True), featurizer=Featurizer(2**12, 2**12)))
+    english, french, calm = tagger.tag_batch([
+        item("store opens monday idiot moron idiot", lang="en"),
+        item("le magasin ouvre lundi connard abruti connard", lang="fr"),
+        item("le magasin ouvre lundi", lang="fr"),
+    ])
+    assert "troll" in english.categories and "troll" in french.categories and "troll" not in calm.categories
+    assert french.scores["troll"] >= tagger.threshold("troll_fr") > 0
+
+
 def test_tagging_trained_empty_batch(tagger):
     assert tagger.tag_batch([]) == []
 

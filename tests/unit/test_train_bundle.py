@@ -13,6 +13,7 @@ from pipeline.tagging.training import (
     FEEDBACK_WEIGHT,
     HeadData,
     add_feedback,
+    category_head,
     train_bundle,
     tune_threshold,
 )
@@ -40,7 +41,9 @@ def binary_split(rng: random.Random, yes_words: list[str], n: int = 60) -> Split
     return split
 
 
-def tiny_heads(seed: int = 0) -> dict[str, HeadData]:
+def tiny_heads(seed: int = 0, troll_per_language: bool = False) -> dict[str, HeadData]:
+    """Every head on made-up words; with ``troll_per_language`` troll is two heads, ``troll_en`` (English insults)
+    and ``troll_fr`` (French insults), as in the shipped model."""
     rng = random.Random(seed)
     heads = {}
     lang = HeadData("lang", ("en", "fr", "other"))
@@ -63,6 +66,13 @@ def tiny_heads(seed: int = 0) -> dict[str, HeadData]:
         head.extend(binary_split(rng, words))
         head.validation = {"val": binary_split(rng, words, 20)}
         heads[name] = head
+    if troll_per_language:
+        del heads["troll"]
+        for code, words in (("en", ["idiot", "moron"]), ("fr", ["connard", "abruti"])):
+            head = HeadData(f"troll_{code}", ("no", "yes"), tune_on_all_sets=True)
+            head.extend(binary_split(rng, words))
+            head.validation = {"val": binary_split(rng, words, 20), "other_val": binary_split(rng, words, 20)}
+            heads[head.name] = head
     return heads
 
 
@@ -127,3 +137,37 @@ def test_train_feedback_becomes_weighted_examples():
     assert heads["sentiment_en"].labels[-1] == "negative"
     assert len(heads["sentiment_fr"].texts) == before["sentiment_fr"]
     assert len(heads["legal_violation"].texts) == before["legal_violation"]
+
+
+def test_train_tune_threshold_on_several_sets_maximises_their_mean():
+    metric = lambda t, p: float(np.mean(np.array(t) == np.array(p)))  # noqa: E731
+    first = (["no", "yes", "yes"], np.array([0.2, 0.5, 0.9]))  # best anywhere in (0.2, 0.5]
+    second = (["no", "no", "yes"], np.array([0.2, 0.5, 0.9]))  # best anywhere in (0.5, 0.9]
+    alone, _ = tune_threshold(*first, metric)
+    assert alone <= 0.5
+    threshold, score = tune_threshold(*first, metric, others=[second, second])
+    assert 0.5 < threshold <= 0.9
+    assert score == pytest.approx((2 / 3 + 1 + 1) / 3)
+
+
+def test_train_bundle_per_language_heads_tuned_on_all_their_sets():
+    bundle = train_bundle(tiny_heads(troll_per_language=True), featurizer=Featurizer(2**12, 2**12))
+    assert "troll" not in bundle.heads
+    for code in ("en", "fr"):
+        assert 0.05 <= bundle.heads[f"troll_{code}"]["threshold"] <= 0.95
+        assert set(bundle.report[f"troll_{code}"]) >= {"val", "other_val"}
+
+
+def test_train_category_head_prefers_the_language_head():
+    heads = tiny_heads(troll_per_language=True)
+    assert category_head(heads, "troll", "fr") == "troll_fr"
+    assert category_head(heads, "troll", "de") is None
+    assert category_head(heads, "complaint", "fr") == "complaint"
+
+
+def test_train_feedback_goes_to_the_language_head():
+    heads = tiny_heads(troll_per_language=True)
+    before = len(heads["troll_en"].texts)
+    add_feedback(heads, [FeedbackRecord(text="quelle bande de nuls", lang="fr", add=["troll"])])
+    assert heads["troll_fr"].texts[-1] == "quelle bande de nuls" and heads["troll_fr"].labels[-1] == "yes"
+    assert len(heads["troll_en"].texts) == before
