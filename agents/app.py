@@ -84,7 +84,9 @@ def event_context(event):
 async def send_and_confirm(sends) -> None:
     """Send ``(topic, key, value)`` records and wait until the broker has them. ``topic.send`` only queues a
     record; the batch's offsets may be committed right after the agent asks for the next batch, so a worker
-    killed before the producer delivered would lose what it had queued."""
-    pending = [await topic.send(key=key, value=value) for topic, key, value in sends]
+    killed before the producer delivered would lose what it had queued. Goes to the producer directly:
+    Faust's topic buffer hands records over one at a time, and throttles (about 10x slower here)."""
+    producer = app.producer
+    pending = [await producer.send(topic.get_topic_name(), key, value, None, None, None) for topic, key, value in sends]
     for delivery in pending:
         await delivery

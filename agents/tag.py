@@ -1,11 +1,9 @@
-"""Tag agent: raw mentions → validated, tagged, enriched mentions (invalid ones → dead letters)."""
+"""Tag agent: raw mentions → validated, tagged, enriched mentions, their per-watch signals for the trend
+and crisis agents, and dead letters for what is invalid. Tagging runs in the tag processes (TagPool)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-
-import orjson
 
 from agents.app import (
     app,
@@ -14,11 +12,11 @@ from agents.app import (
     raw_mentions_topic,
     send_and_confirm,
     settings,
+    signals_topic,
 )
 from agents.erasures import erasures
-from pipeline.privacy import keep_unerased
-from pipeline.processing import RawRecord, process_raw_batch
-from pipeline.tagging import get_tagger
+from pipeline.processing import RawRecord
+from pipeline.tag_pool import TagPool
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +31,19 @@ def _record(event) -> RawRecord:
 
 @app.agent(raw_mentions_topic)
 async def tag_mentions(stream):
-    tagger = get_tagger()
-    loop = asyncio.get_running_loop()
-    await erasures.ready.wait()
-    async for events in stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within):
-        records = [_record(e) for e in events]
-        result = await loop.run_in_executor(None, process_raw_batch, records, tagger)
-        enriched, erased = keep_unerased(result.enriched, erasures.erased)
-        if erased:
-            log.info("dropped %d mentions of erased authors", erased)
-        await send_and_confirm(
-            [(enriched_mentions_topic, document["id"].encode(), orjson.dumps(document)) for document in enriched]
-            + [(dead_letter_topic, (letter["mention_id"] or "").encode() or None, orjson.dumps(letter))
-               for letter in result.dead_letters])
-        if result.dead_letters:
-            log.info("tagged %d, dead-lettered %d", len(enriched), len(result.dead_letters))
+    pool = TagPool(settings.tag_processes)
+    try:
+        await pool.start()
+        await erasures.ready.wait()
+        async for events in stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within):
+            routed = await pool.tag([_record(e) for e in events], erasures.erased)
+            if routed.erased:
+                log.info("dropped %d mentions of erased authors", routed.erased)
+            await send_and_confirm(
+                [(enriched_mentions_topic, key, value) for key, value in routed.enriched]
+                + [(signals_topic, key, value) for key, value in routed.signals]
+                + [(dead_letter_topic, key, value) for key, value in routed.dead_letters])
+            if routed.dead_letters:
+                log.info("tagged %d, dead-lettered %d", len(routed.enriched), len(routed.dead_letters))
+    finally:
+        pool.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 import faust
@@ -42,6 +42,10 @@ term_counts = table(
 trend_state = table("trend-state", t.SIGNALS, key_type=bytes, value_type=bytes)
 trackers: dict[str, WatchTrends] = {}
 saved_at: dict[str, float] = {}
+# Counts not yet in the table: written with each checkpoint of the watch's state, not with every batch
+# (each table write is a changelog record: per batch and term, they cost more than the rest of the worker).
+# A killed worker loses at most one checkpoint interval of counts, as it loses the tracker state.
+unsaved: dict[str, Counter[tuple[int, Term]]] = defaultdict(Counter)
 
 
 def _key(watch: str, term: Term) -> bytes:
@@ -80,28 +84,30 @@ def _count_and_close(watch: str, items, now: datetime) -> list[dict]:
     if not signals:
         return []
     tracker = _tracker(watch)
-    batch: Counter[tuple[int, Term]] = Counter()
+    counts = unsaved[watch]
     for signal in signals:
         start = tracker.observe(signal, now)
         if start is None:
             continue
         for term in signal.terms:
-            batch[(start, term)] += 1
-    for (start, term), count in batch.items():
-        _clock["at"] = start
-        term_counts[_key(watch, term)] += count
+            counts[(start, term)] += 1
     found = []
     for start in tracker.due():
         _clock["at"] = start
         terms = tracker.terms_of(start)
-        counts = {term: term_counts[_key(watch, term)].value() for term in terms}
-        found += tracker.close(start, counts)
+        totals = {}
         for term in terms:
-            try:
-                del term_counts[_key(watch, term)]
-            except KeyError:  # never counted in that window (e.g. the worker restarted between count and close)
-                pass
+            key = _key(watch, term)
+            totals[term] = counts.pop((start, term), 0)
+            if key in term_counts:
+                totals[term] += term_counts[key].value()
+                del term_counts[key]
+        found += tracker.close(start, totals)
     if found or time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
+        for (start, term), count in counts.items():
+            _clock["at"] = start
+            term_counts[_key(watch, term)] += count
+        counts.clear()
         trend_state[watch.encode()] = orjson.dumps(tracker.to_state())
         saved_at[watch] = time.monotonic()
     return found

@@ -5,9 +5,21 @@ from __future__ import annotations
 import faust
 
 
+class Worker(faust.Worker):
+    """Faust's worker without its terminal spinner. To spin on every log record, the spinner sets the root
+    logger to DEBUG, so every ``logger.debug`` in Faust's hot paths (one per record sent) builds a record
+    that no handler prints."""
+
+    def on_setup_root_logger(self, logger, level: int) -> None:
+        self.spinner = None
+
+    def _on_startup_end_spinner(self) -> None:
+        self.say("[^Worker]: Ready")  # whatever the log level: scripts and tests wait for this line
+
+
 def run(loglevel: str = "info") -> None:
-    from agents import crisis, index, signals, tag, trends  # noqa: F401  (registers the agents)
+    from agents import crisis, index, tag, trends  # noqa: F401  (registers the agents)
     from agents.app import app
 
-    worker = faust.Worker(app, loglevel=loglevel)
+    worker = Worker(app, loglevel=loglevel)
     worker.execute_from_commandline()

@@ -1,7 +1,13 @@
-"""Pipeline throughput on the embedded stack: per stage (validate+tag, index) and end to end
-(mentions in Kafka → tagged → searchable), with ingest → indexed latency percentiles.
+"""Pipeline throughput and latency on the embedded stack, with a naive baseline in the same run.
 
-Starts its own embedded stack on free ports in a temporary directory and one Faust worker process.
+- Per stage, one process: normalise (the shared recorded payloads, when present), validate + tag (the
+  whole tag stage: tag_and_route), index (bulk).
+- End to end (mentions in Kafka → tagged → searchable) with 1 and 2 workers on the 6-partition raw topic.
+- Latency ingest → indexed (p50/p99) at fixed rates, one worker.
+- Naive baseline: bench/naive_worker.py (one Faust message at a time, full spaCy pipeline, one index call
+  per mention), on the same stack; the speedup is the ratio of the end-to-end rates.
+
+Each end-to-end part starts an embedded stack of its own on free ports in a temporary directory.
 Writes bench/results/pipeline.json.
 """
 
@@ -12,7 +18,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,11 +27,9 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.connectors.replay import ReplayConnector
-from pipeline.processing import RawRecord, process_raw_batch
+from pipeline.processing import RawRecord, process_raw_batch, tag_and_route
 from pipeline.settings import Settings
 from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
-from pipeline.sinks.kafka import KafkaRecordSink
 from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
 from pipeline.tagging import get_tagger
 from pipeline.topics import RAW
@@ -50,16 +53,42 @@ def sample_lines(count: int) -> list[bytes]:
     return lines
 
 
+SHARED_PAYLOADS = ROOT.parent / "shared" / "payloads"
+
+
+def machine() -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return {"cores": os.cpu_count(), "cpu": model, "python": platform.python_version(), "platform": platform.platform()}
+
+
+def bench_normalise_stage(rounds: int = 5) -> dict:
+    from pipeline.connectors.normalize import NORMALIZERS
+
+    if not SHARED_PAYLOADS.is_dir():
+        return {"skipped": f"{SHARED_PAYLOADS} not present"}
+    payloads = [(source, path.read_bytes()) for source in NORMALIZERS if (SHARED_PAYLOADS / source).is_dir()
+                for path in sorted((SHARED_PAYLOADS / source).rglob("*")) if path.is_file()]
+    started = time.perf_counter()
+    mentions = 0
+    for _ in range(rounds):
+        for source, payload in payloads:
+            mentions += len(NORMALIZERS[source](payload, source_hint=source).mentions)
+    seconds = time.perf_counter() - started
+    return {"payload_files": len(payloads), "mentions": mentions, "seconds": round(seconds, 3),
+            "per_second": round(mentions / seconds)}
+
+
 def bench_tagging_stage(lines: list[bytes], batch: int = 500) -> dict:
     tagger = get_tagger()
     records = [RawRecord(value=line, topic=RAW, partition=0, offset=i) for i, line in enumerate(lines)]
-    process_raw_batch(records[:batch], tagger)  # warm-up
+    tag_and_route(records[:batch], tagger)  # warm-up
     started = time.perf_counter()
     for start in range(0, len(records), batch):
-        process_raw_batch(records[start:start + batch], tagger)
+        tag_and_route(records[start:start + batch], tagger)
     seconds = time.perf_counter() - started
     return {"mentions": len(records), "seconds": round(seconds, 3), "per_second": round(len(records) / seconds),
-            "tagger": tagger.name, "batch": batch}
+            "tagger": tagger.name, "batch": batch, "what": "parse + validate + tag + signals + serialise"}
 
 
 async def bench_index_stage(settings: Settings, lines: list[bytes], batch: int = 1000) -> dict:
@@ -79,110 +108,239 @@ async def bench_index_stage(settings: Settings, lines: list[bytes], batch: int =
             "batch": batch}
 
 
-async def _count(settings: Settings) -> int:
+async def _count(settings: Settings, index: str) -> int:
     client = make_client(settings)
     try:
-        await client.indices.refresh(index=settings.mentions_index)
-        return (await client.count(index=settings.mentions_index))["count"]
+        await client.indices.refresh(index=index)
+        return (await client.count(index=index))["count"]
+    except Exception:  # the index does not exist yet
+        return 0
     finally:
         await client.close()
 
 
-async def _latencies(settings: Settings) -> list[float]:
+async def _latencies(settings: Settings, index: str) -> list[float]:
+    from elasticsearch.helpers import async_scan
+
     client = make_client(settings)
     try:
         seconds = []
-        async for hit in _scan(client, settings.mentions_index):
+        async for hit in async_scan(client, index=index, query={"query": {"match_all": {}}},
+                                    _source=["ingested_at", "indexed_at"], size=2000):
             source = hit["_source"]
             if source.get("ingested_at") and source.get("indexed_at"):
                 ingested = datetime.fromisoformat(source["ingested_at"].replace("Z", "+00:00"))
                 indexed = datetime.fromisoformat(source["indexed_at"])
                 seconds.append((indexed - ingested).total_seconds())
-        return seconds
+        return sorted(seconds)
     finally:
         await client.close()
 
 
-async def _scan(client, index: str):
+def _quantiles(latencies: list[float]) -> dict:
+    def quantile(q: float) -> float | None:
+        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3) if latencies else None
+
+    return {"p50_s": quantile(0.5), "p99_s": quantile(0.99), "max_s": round(latencies[-1], 3) if latencies else None}
+
+
+class Stack:
+    """An embedded stack of its own (free ports, temporary directory) with ``veille init`` done."""
+
+    def __init__(self, name: str):
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"veille-bench-{name}-"))
+        self.env = {**isolated_stack_env(self.workdir), "VEILLE_INDEX_PREFIX": f"bench-{name}"}
+        self.settings = settings_for(self.env)
+        self.stack = EmbeddedStack(self.settings)
+        self.workers: list[ManagedProcess] = []
+
+    def __enter__(self) -> Stack:
+        self.stack.up(timeout=60)
+        subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **self.env}, check=True,
+                       capture_output=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.stack.down()
+
+    def start_workers(self, count: int, argv: list[str] | None = None, name: str = "worker",
+                      extra_env: dict[str, str] | None = None) -> None:
+        started = []
+        for number in range(count):
+            worker = ManagedProcess(self.settings.data_dir, f"bench-{name}-{number}")
+            worker.start(argv or [sys.executable, "-m", "pipeline", "worker", "--loglevel", "warning"],
+                         env={**self.env, **(extra_env or {})})
+            self.workers.append(worker)
+            started.append(worker)
+        deadline = time.monotonic() + 180
+        for worker in started:
+            while "Ready" not in tail(worker.log_file, 300):
+                if worker.pid() is None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} not ready:\n{tail(worker.log_file, 40)}")
+                time.sleep(0.5)
+
+    async def produce(self, lines: list[bytes], rate: float | None = None) -> float:
+        """Send ``lines`` to the raw topic (at ``rate`` per second, or as fast as possible); the seconds taken."""
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, linger_ms=5, acks=-1)
+        await producer.start()
+        try:
+            topic = self.settings.topic(RAW)
+            started = time.perf_counter()
+            chunk = max(1, int(rate / 50)) if rate else 1000
+            pending = []
+            for index in range(0, len(lines), chunk):
+                if rate:
+                    await asyncio.sleep(max(0.0, started + index / rate - time.perf_counter()))
+                for line in lines[index:index + chunk]:
+                    pending.append(await producer.send(topic, value=line, key=orjson.loads(line)["id"].encode()))
+            for delivery in pending:
+                await delivery
+            return time.perf_counter() - started
+        finally:
+            await producer.stop()
+
+    async def wait_searchable(self, index: str, expected: int, started: float, timeout: float = 900) -> tuple[int, float]:
+        count = 0
+        last_report = 0.0
+        while time.perf_counter() - started < timeout:
+            count = await _count(self.settings, index)
+            if count >= expected:
+                break
+            if time.perf_counter() - last_report >= 5:
+                print(f"   searchable {count}/{expected} after {time.perf_counter() - started:.0f}s", flush=True)
+                last_report = time.perf_counter()
+            await asyncio.sleep(0.25)
+        return count, time.perf_counter() - started
+
+
+def bench_end_to_end(lines: list[bytes], workers: int) -> dict:
+    with Stack(f"e2e{workers}") as stack:
+        stack.start_workers(workers)
+        time.sleep(3)  # let the group settle (both workers assigned) before the clock starts
+
+        async def run() -> dict:
+            started = time.perf_counter()
+            produced = await stack.produce(lines)
+            count, seconds = await stack.wait_searchable(stack.settings.mentions_index, len(lines), started)
+            latencies = await _latencies(stack.settings, stack.settings.mentions_index)
+            return {"workers": workers, "mentions": len(lines), "searchable": count,
+                    "produce_per_second": round(len(lines) / produced), "seconds": round(seconds, 3),
+                    "per_second": round(count / seconds), "ingest_to_indexed": _quantiles(latencies)}
+
+        return asyncio.run(run())
+
+
+def bench_latency(lines: list[bytes], rates: list[int], seconds_per_rate: float) -> list[dict]:
+    results = []
+    with Stack("latency") as stack:
+        stack.start_workers(1)
+        time.sleep(3)
+        offset = 0
+        for rate in rates:
+            count = int(rate * seconds_per_rate)
+            batch = lines[offset:offset + count]
+            offset += count
+
+            async def run() -> dict:
+                before = await _count(stack.settings, stack.settings.mentions_index)
+                started = time.perf_counter()
+                produced = await stack.produce(batch, rate=rate)
+                total, seconds = await stack.wait_searchable(stack.settings.mentions_index, before + len(batch),
+                                                             started)
+                return {"rate_per_second": rate, "achieved_send_rate": round(len(batch) / produced),
+                        "mentions": len(batch), "searchable": total - before,
+                        "drained_seconds_after_send": round(seconds - produced, 3),
+                        "ingest_to_indexed": _quantiles(await _latencies_since(stack, len(batch)))}
+
+            result = asyncio.run(run())
+            result["refresh_interval"] = stack.settings.index_refresh_interval
+            print(f"   rate {rate}/s: {result}", flush=True)
+            results.append(result)
+    return results
+
+
+async def _latencies_since(stack: Stack, last: int) -> list[float]:
+    """Latencies of the ``last`` mentions ingested (by ingested_at)."""
     from elasticsearch.helpers import async_scan
 
-    async for hit in async_scan(client, index=index, query={"query": {"match_all": {}}},
-                                _source=["ingested_at", "indexed_at"], size=2000):
-        yield hit
-
-
-async def bench_end_to_end(settings: Settings, env: dict[str, str], lines: list[bytes], path: Path) -> dict:
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    worker = ManagedProcess(settings.data_dir, f"bench-worker-{settings.index_prefix}")
-    worker.start([sys.executable, "-m", "pipeline", "worker", "--loglevel", "warning"], env=env)
+    client = make_client(stack.settings)
     try:
-        deadline = time.monotonic() + 120
-        while "Ready" not in tail(worker.log_file, 200) and time.monotonic() < deadline:
-            if worker.pid() is None:
-                raise RuntimeError(tail(worker.log_file, 40))
-            await asyncio.sleep(0.5)
-        started = time.perf_counter()
-        async with KafkaRecordSink(settings) as sink:
-            stats = await ReplayConnector(path, settings.topic(RAW)).run(sink)
-        produced = time.perf_counter() - started
-        count = 0
-        while time.perf_counter() - started < 600:
-            count = await _count(settings)
-            print(f"   searchable {count}/{len(lines)}", flush=True)
-            if count >= len(lines):
-                break
-            await asyncio.sleep(1)
-        seconds = time.perf_counter() - started
+        pairs = []
+        async for hit in async_scan(client, index=stack.settings.mentions_index, query={"query": {"match_all": {}}},
+                                    _source=["ingested_at", "indexed_at"], size=2000):
+            source = hit["_source"]
+            if source.get("ingested_at") and source.get("indexed_at"):
+                ingested = datetime.fromisoformat(source["ingested_at"].replace("Z", "+00:00"))
+                indexed = datetime.fromisoformat(source["indexed_at"])
+                pairs.append((ingested, (indexed - ingested).total_seconds()))
+        pairs.sort()
+        return sorted(latency for _, latency in pairs[-last:])
     finally:
-        worker.stop()
-    latencies = sorted(await _latencies(settings))
-    quantile = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 3) if latencies else None  # noqa: E731
-    return {
-        "mentions": len(lines), "searchable": count, "produce_seconds": round(produced, 3),
-        "produce_per_second": round(stats.sent / produced), "seconds": round(seconds, 3),
-        "per_second": round(count / seconds), "ingest_to_indexed_p50_s": quantile(0.5),
-        "ingest_to_indexed_p99_s": quantile(0.99), "ingest_to_indexed_mean_s": round(statistics.fmean(latencies), 3)
-        if latencies else None,
-        "note": "one worker; latency measured from Kafka record timestamp to the index agent's bulk "
-                "(refresh interval adds up to VEILLE_INDEX_REFRESH_INTERVAL before a mention is searchable)",
-    }
+        await client.close()
+
+
+def bench_naive(lines: list[bytes]) -> dict:
+    with Stack("naive") as stack:
+        index = "bench-naive-mentions"
+        stack.start_workers(1, [sys.executable, "-m", "bench.naive_worker"], name="naive",
+                            extra_env={"NAIVE_INDEX": index})
+        time.sleep(3)
+
+        async def run() -> dict:
+            started = time.perf_counter()
+            await stack.produce(lines)
+            count, seconds = await stack.wait_searchable(index, len(lines), started)
+            latencies = await _latencies(stack.settings, index)
+            return {"workers": 1, "mentions": len(lines), "searchable": count, "seconds": round(seconds, 3),
+                    "per_second": round(count / seconds), "ingest_to_indexed": _quantiles(latencies),
+                    "what": "bench/naive_worker.py: one message at a time, spaCy fr_core_news_sm full pipeline, "
+                            "one index call per mention"}
+
+        return asyncio.run(run())
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mentions", type=int, default=20000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mentions", type=int, default=30000, help="end-to-end mentions per worker count")
+    parser.add_argument("--workers", default="1,2", help="worker counts to measure end to end")
+    parser.add_argument("--rates", default="250,500,1000", help="fixed rates (mentions/s) for the latency part")
+    parser.add_argument("--seconds-per-rate", type=float, default=20.0)
+    parser.add_argument("--naive-mentions", type=int, default=2000)
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="veille-bench-"))
-    env = {**isolated_stack_env(workdir), "VEILLE_INDEX_PREFIX": "bench-e2e"}
-    settings = settings_for(env)
-    stack = EmbeddedStack(settings)
-    stack.up(timeout=60)
-    try:
-        subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **env}, check=True,
-                       capture_output=True)
-        lines = sample_lines(args.mentions)
-        print("-- stage: validate + tag", flush=True)
-        tagging = bench_tagging_stage(lines)
-        print(f"   {tagging}", flush=True)
-        print("-- stage: index", flush=True)
-        index_settings = Settings(**{**settings.model_dump(), "index_prefix": "bench-index"})
-        indexing = asyncio.run(bench_index_stage(index_settings, lines[:10000]))
-        print(f"   {indexing}", flush=True)
-        print("-- end to end", flush=True)
-        end_to_end = asyncio.run(bench_end_to_end(settings, env, lines, workdir / "replay.jsonl"))
-        print(f"   {end_to_end}", flush=True)
-    finally:
-        stack.down()
-    result = {
-        "benchmark": "pipeline",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "stack": "embedded: noida-db (Kafka protocol + Elasticsearch API)",
-        "stages": {"validate_and_tag": tagging, "index": indexing},
-        "end_to_end": end_to_end,
-    }
+    lines = sample_lines(max(args.mentions, 20000))
+    results: dict = {"benchmark": "pipeline", "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "machine": machine(), "stack": "embedded: noida-db (Kafka protocol + Elasticsearch API), "
+                     "on the same cores as the workers"}
+    print("-- stage: normalise", flush=True)
+    results["stages"] = {"normalise": bench_normalise_stage()}
+    print(f"   {results['stages']['normalise']}", flush=True)
+    print("-- stage: validate + tag (one process)", flush=True)
+    results["stages"]["validate_and_tag"] = bench_tagging_stage(lines[:20000])
+    print(f"   {results['stages']['validate_and_tag']}", flush=True)
+    print("-- stage: index", flush=True)
+    with Stack("index") as stack:
+        results["stages"]["index"] = asyncio.run(bench_index_stage(stack.settings, lines[:10000]))
+    print(f"   {results['stages']['index']}", flush=True)
+    print("-- naive baseline", flush=True)
+    results["naive_baseline"] = bench_naive(lines[:args.naive_mentions])
+    print(f"   {results['naive_baseline']}", flush=True)
+    results["end_to_end"] = []
+    for workers in [int(w) for w in args.workers.split(",") if w]:
+        print(f"-- end to end, {workers} worker(s)", flush=True)
+        result = bench_end_to_end(lines[:args.mentions], workers)
+        result["speedup_vs_naive"] = round(result["per_second"] / max(1, results["naive_baseline"]["per_second"]), 1)
+        print(f"   {result}", flush=True)
+        results["end_to_end"].append(result)
+    print("-- latency at fixed rates, 1 worker", flush=True)
+    rates = [int(r) for r in args.rates.split(",") if r]
+    latency_lines = sample_lines(int(sum(rates) * args.seconds_per_rate) + 1)
+    results["latency"] = bench_latency(latency_lines, rates, args.seconds_per_rate)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written {RESULTS}")
 
 

@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from pipeline.mention import EnrichedMention, InvalidMention, Mention, parse_mention
+from pipeline.privacy import ErasureSet, keep_unerased
 from pipeline.tagging import TagInput, Tagger, Tags
+from pipeline.trends.signals import signals_for
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +138,30 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
                 reason, "tag", topic=record.topic, partition=record.partition, offset=record.offset,
                 raw=record.value, mention_id=mention.id, now=now))
     return result
+
+
+@dataclass
+class RoutedBatch:
+    """A tagged batch as the records to send, serialised: ``(key, value)`` for ``mentions.enriched``,
+    ``watch.signals`` (one per mention and watch) and the dead-letter topic."""
+
+    enriched: list[tuple[bytes, bytes]] = field(default_factory=list)
+    signals: list[tuple[bytes, bytes]] = field(default_factory=list)
+    dead_letters: list[tuple[bytes | None, bytes]] = field(default_factory=list)
+    erased: int = 0
+
+
+def tag_and_route(records: Sequence[RawRecord], tagger: Tagger, erased: ErasureSet | None = None,
+                  now: datetime | None = None) -> RoutedBatch:
+    """The tag stage whole: validate and tag (:func:`process_raw_batch`), drop erased authors' mentions,
+    and derive each mention's per-watch signals for the trend and crisis agents."""
+    result = process_raw_batch(records, tagger, now)
+    enriched, dropped = keep_unerased(result.enriched, erased) if erased else (result.enriched, 0)
+    return RoutedBatch(
+        enriched=[(document["id"].encode(), orjson.dumps(document)) for document in enriched],
+        signals=[(signal.watch.encode(), orjson.dumps(signal.to_json()))
+                 for document in enriched for signal in signals_for(document)],
+        dead_letters=[((letter["mention_id"] or "").encode() or None, orjson.dumps(letter))
+                      for letter in result.dead_letters],
+        erased=dropped,
+    )

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     stack_elasticsearch_port: int = Field(19200, description="VEILLE_STACK_ELASTICSEARCH_PORT: embedded Elasticsearch port")
 
     tag_batch_size: int = Field(500, ge=1, description="VEILLE_TAG_BATCH_SIZE: mentions per tagging batch")
+    tag_processes: int = Field(
+        1, ge=0,
+        description="VEILLE_TAG_PROCESSES: processes that tag for each worker, beside its event loop (a Python "
+                    "process runs one thread at a time); 0 tags in a thread of the worker")
     tag_batch_within: float = Field(0.2, gt=0, description="VEILLE_TAG_BATCH_WITHIN: seconds to wait to fill a batch")
     index_batch_size: int = Field(1000, ge=1, description="VEILLE_INDEX_BATCH_SIZE")
     index_batch_within: float = Field(0.2, gt=0, description="VEILLE_INDEX_BATCH_WITHIN")

@@ -12,7 +12,6 @@ import asyncio
 import os
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import orjson

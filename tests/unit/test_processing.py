@@ -2,7 +2,8 @@ import base64
 
 import orjson
 
-from pipeline.processing import RawRecord, process_raw_batch
+from pipeline.privacy import Erasure, ErasureSet
+from pipeline.processing import RawRecord, process_raw_batch, tag_and_route
 from pipeline.tagging import Tags
 from pipeline.tagging.rules import RuleTagger
 
@@ -50,3 +51,33 @@ def test_processing_a_tagger_crash_dead_letters_only_the_mention_that_caused_it(
     assert result.dead_letters[0]["mention_id"] == "twitter:8"
     assert "model crashed" in result.dead_letters[0]["reason"]
     assert result.dead_letters[0]["stage"] == "tag"
+
+
+def _watched(native_id: str, author: str, watches: list[str]) -> bytes:
+    return orjson.dumps({
+        "platform": "twitter", "native_id": native_id, "source": "x", "author": {"id": author},
+        "text": "Lumio lamp broken after two days, refund please", "created_at": "2026-11-21T09:00:00Z",
+        "watch": watches,
+    })
+
+
+def test_processing_tag_and_route_gives_records_for_every_topic():
+    records = [raw(_watched("1", "a", ["Lumio", "Rivals"]), 0), raw(_watched("2", "b", []), 1), raw(b"{", 2)]
+    routed = tag_and_route(records, RuleTagger())
+    assert [key for key, _ in routed.enriched] == [b"twitter:1", b"twitter:2"]
+    assert orjson.loads(routed.enriched[0][1])["watch"] == ["Lumio", "Rivals"]
+    signals = [(key, orjson.loads(value)) for key, value in routed.signals]
+    assert [(key, s["watch"], s["id"]) for key, s in signals] == [
+        (b"Lumio", "Lumio", "twitter:1"), (b"Rivals", "Rivals", "twitter:1")]
+    assert len(routed.dead_letters) == 1 and orjson.loads(routed.dead_letters[0][1])["offset"] == 2
+    assert routed.erased == 0
+
+
+def test_processing_tag_and_route_drops_erased_authors_everywhere():
+    erased = ErasureSet()
+    erased.add(Erasure("a", "twitter", "2026-11-21T00:00:00+00:00", "request"))
+    routed = tag_and_route([raw(_watched("1", "a", ["Lumio"]), 0), raw(_watched("2", "b", ["Lumio"]), 1)],
+                           RuleTagger(), erased)
+    assert [key for key, _ in routed.enriched] == [b"twitter:2"]
+    assert [orjson.loads(value)["id"] for _, value in routed.signals] == ["twitter:2"]
+    assert routed.erased == 1
