@@ -13,6 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 MAX_TEXT_CHARS = 20_000
+MAX_TITLE_CHARS = 2048
+MAX_AUTHOR_NAME_CHARS = 512
 
 
 class Platform(StrEnum):
@@ -36,8 +38,8 @@ class Author(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: str = Field(min_length=1, max_length=512)
-    handle: str | None = Field(None, max_length=512)
-    name: str | None = Field(None, max_length=512)
+    handle: str | None = Field(None, max_length=MAX_AUTHOR_NAME_CHARS)
+    name: str | None = Field(None, max_length=MAX_AUTHOR_NAME_CHARS)
     followers: int | None = Field(None, ge=0)
 
 
@@ -65,7 +67,7 @@ class Mention(BaseModel):
     source: str = Field(min_length=1, max_length=2048, description="feed URL, subreddit, instance, page …")
     author: Author
     text: str = Field(min_length=1)
-    title: str | None = Field(None, max_length=2048)
+    title: str | None = Field(None, max_length=MAX_TITLE_CHARS)
     language: str | None = Field(None, max_length=16, description="language declared by the source, if any")
     url: str | None = Field(None, max_length=4096)
     created_at: datetime
@@ -74,13 +76,29 @@ class Mention(BaseModel):
     parent_id: str | None = Field(None, max_length=1024)
     conversation_id: str | None = Field(None, max_length=1024)
     watch: list[str] = Field(default_factory=list, description="brands, competitors or products it matched")
-    truncated: bool = Field(False, description="text was longer than the limit and was cut")
+    truncated: bool = Field(False, description="text, title or author name was longer than its limit and was cut")
 
     @model_validator(mode="before")
     @classmethod
     def _derive_id(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data.get("id") and data.get("platform") and data.get("native_id"):
             data = {**data, "id": f"{data['platform']}:{data['native_id']}"}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cut_long_titles_and_names(cls, data: Any) -> Any:
+        """Content that is merely long is cut and flagged, not rejected (the text is cut after validation)."""
+        if not isinstance(data, dict):
+            return data
+        title, author = data.get("title"), data.get("author")
+        if isinstance(title, str) and len(title) > MAX_TITLE_CHARS:
+            data = {**data, "title": title[:MAX_TITLE_CHARS], "truncated": True}
+        if isinstance(author, dict):
+            long = {k: v[:MAX_AUTHOR_NAME_CHARS] for k in ("handle", "name")
+                    if isinstance(v := author.get(k), str) and len(v) > MAX_AUTHOR_NAME_CHARS}
+            if long:
+                data = {**data, "author": {**author, **long}, "truncated": True}
         return data
 
     @field_validator("watch", mode="before")

@@ -2,7 +2,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.mention import MAX_TEXT_CHARS, InvalidMention, Mention, parse_mention
+from pipeline.mention import (
+    MAX_AUTHOR_NAME_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TITLE_CHARS,
+    InvalidMention,
+    Mention,
+    parse_mention,
+)
 
 
 def valid(**overrides) -> dict:
@@ -57,3 +64,13 @@ def test_mention_oversized_text_is_truncated_and_flagged():
     mention = parse_mention(valid(text="a" * (MAX_TEXT_CHARS + 10)))
     assert len(mention.text) == MAX_TEXT_CHARS
     assert mention.truncated is True
+
+
+def test_mention_oversized_title_and_author_names_are_truncated_and_flagged_not_rejected():
+    payload = valid(title="t" * (MAX_TITLE_CHARS + 5))
+    payload["author"] = {**payload["author"], "name": "n" * 600, "handle": "h" * 513}
+    mention = parse_mention(payload)
+    assert len(mention.title) == MAX_TITLE_CHARS
+    assert (len(mention.author.name), len(mention.author.handle)) == (MAX_AUTHOR_NAME_CHARS, MAX_AUTHOR_NAME_CHARS)
+    assert mention.truncated is True
+    assert parse_mention(valid()).truncated is False
