@@ -119,20 +119,22 @@ async def _count(settings: Settings, index: str) -> int:
         await client.close()
 
 
-async def _latencies(settings: Settings, index: str) -> list[float]:
+async def _latencies(settings: Settings, index: str, last: int | None = None) -> list[float]:
+    """Ingest → indexed seconds of the mentions in ``index``, sorted; only the ``last`` ingested if given."""
     from elasticsearch.helpers import async_scan
 
     client = make_client(settings)
     try:
-        seconds = []
+        pairs = []
         async for hit in async_scan(client, index=index, query={"query": {"match_all": {}}},
                                     _source=["ingested_at", "indexed_at"], size=2000):
             source = hit["_source"]
             if source.get("ingested_at") and source.get("indexed_at"):
                 ingested = datetime.fromisoformat(source["ingested_at"].replace("Z", "+00:00"))
                 indexed = datetime.fromisoformat(source["indexed_at"])
-                seconds.append((indexed - ingested).total_seconds())
-        return sorted(seconds)
+                pairs.append((ingested, (indexed - ingested).total_seconds()))
+        pairs.sort()
+        return sorted(latency for _, latency in (pairs[-last:] if last else pairs))
     finally:
         await client.close()
 
@@ -254,33 +256,14 @@ def bench_latency(lines: list[bytes], rates: list[int], seconds_per_rate: float)
                 return {"rate_per_second": rate, "achieved_send_rate": round(len(batch) / produced),
                         "mentions": len(batch), "searchable": total - before,
                         "drained_seconds_after_send": round(seconds - produced, 3),
-                        "ingest_to_indexed": _quantiles(await _latencies_since(stack, len(batch)))}
+                        "ingest_to_indexed": _quantiles(await _latencies(
+                            stack.settings, stack.settings.mentions_index, last=len(batch)))}
 
             result = asyncio.run(run())
             result["refresh_interval"] = stack.settings.index_refresh_interval
             print(f"   rate {rate}/s: {result}", flush=True)
             results.append(result)
     return results
-
-
-async def _latencies_since(stack: Stack, last: int) -> list[float]:
-    """Latencies of the ``last`` mentions ingested (by ingested_at)."""
-    from elasticsearch.helpers import async_scan
-
-    client = make_client(stack.settings)
-    try:
-        pairs = []
-        async for hit in async_scan(client, index=stack.settings.mentions_index, query={"query": {"match_all": {}}},
-                                    _source=["ingested_at", "indexed_at"], size=2000):
-            source = hit["_source"]
-            if source.get("ingested_at") and source.get("indexed_at"):
-                ingested = datetime.fromisoformat(source["ingested_at"].replace("Z", "+00:00"))
-                indexed = datetime.fromisoformat(source["indexed_at"])
-                pairs.append((ingested, (indexed - ingested).total_seconds()))
-        pairs.sort()
-        return sorted(latency for _, latency in pairs[-last:])
-    finally:
-        await client.close()
 
 
 def bench_naive(lines: list[bytes]) -> dict:
