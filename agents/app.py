@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import ssl
 import weakref
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 import faust
 from faust.streams import _current_event
@@ -14,7 +16,11 @@ from pipeline import topics as t
 from pipeline.kafka_polling import pace_empty_fetches
 from pipeline.settings import get_settings
 
+log = logging.getLogger(__name__)
 settings = get_settings()
+
+RETRY_FIRST_DELAY = 0.5
+RETRY_MAX_DELAY = 30.0
 pace_empty_fetches(settings.kafka_empty_fetch_wait)
 
 
@@ -82,11 +88,79 @@ def event_context(event):
 
 
 async def send_and_confirm(sends) -> None:
-    """Send ``(topic, key, value)`` records and wait until the broker has them. ``topic.send`` only queues a
-    record; the batch's offsets may be committed right after the agent asks for the next batch, so a worker
-    killed before the producer delivered would lose what it had queued. Goes to the producer directly:
-    Faust's topic buffer hands records over one at a time, and throttles (about 10x slower here)."""
-    producer = app.producer
-    pending = [await producer.send(topic.get_topic_name(), key, value, None, None, None) for topic, key, value in sends]
-    for delivery in pending:
-        await delivery
+    """Send ``(topic, key, value)`` records and wait until the broker has them, sending again (with backoff,
+    for as long as it takes) those it did not confirm: a batch's offsets may be committed right after the
+    agent asks for the next batch, so a record the broker never got would be lost. Goes to the producer
+    directly: Faust's topic buffer hands records over one at a time, and throttles (about 10x slower here).
+    Sending again can write a record twice; every consumer of the agents' topics is idempotent."""
+    pending = list(sends)
+    delay = RETRY_FIRST_DELAY
+    while pending:
+        try:
+            deliveries = [await app.producer.send(topic.get_topic_name(), key, value, None, None, None)
+                          for topic, key, value in pending]
+            results = await asyncio.gather(*deliveries, return_exceptions=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # no delivery future at all (metadata never came, producer restarting)
+            results = [exc] * len(pending)
+        failed = [(send, result) for send, result in zip(pending, results) if isinstance(result, BaseException)]
+        if not failed:
+            return
+        if any(isinstance(result, asyncio.CancelledError) for _, result in failed):
+            raise asyncio.CancelledError()
+        (topic, key, _), error = failed[0]
+        log.warning("the broker did not confirm %d of %d records (e.g. to %s, key %r: %s: %s); sending them again "
+                    "in %.1fs", len(failed), len(pending), topic.get_topic_name(), key, type(error).__name__, error,
+                    delay)
+        pending = [send for send, _ in failed]
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, RETRY_MAX_DELAY)
+
+
+async def until_done(what: str, operation):
+    """Run ``operation`` until it succeeds, retrying a transient failure (a service down or overloaded) with
+    backoff: a batch is never dropped."""
+    delay = RETRY_FIRST_DELAY
+    while True:
+        try:
+            return await operation()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_DELAY)
+
+
+def describe_batch(events) -> str:
+    """Where a batch's records are: ``topic[partition]@first..last`` per partition."""
+    spans: dict[tuple[str, int], list[int]] = {}
+    for event in events:
+        message = event.message
+        span = spans.setdefault((message.topic, message.partition), [message.offset, message.offset])
+        span[0], span[1] = min(span[0], message.offset), max(span[1], message.offset)
+    return ", ".join(f"{topic}[{partition}]@{low}..{high}" for (topic, partition), (low, high) in sorted(spans.items()))
+
+
+@asynccontextmanager
+async def acknowledged_when_done(events, agent: str):
+    """Hold a batch's acknowledgement until the ``async with`` body has completed. Faust's ``take_events``
+    acknowledges a batch when the agent asks for the next one *and* when the agent leaves its loop, so a
+    batch whose handling raised, or was cancelled by a shutdown, would have its offsets committed
+    unprocessed. Holding one reference per record keeps them unacknowledged then: they are read again
+    after the next rebalance or restart."""
+    messages = [event.message for event in events]
+    for message in messages:
+        message.incref()
+    try:
+        yield
+    except asyncio.CancelledError:
+        log.info("%s: stopped while handling %s; those records stay uncommitted", agent, describe_batch(events))
+        raise
+    except Exception:
+        log.exception("%s failed on %s; those records stay uncommitted and are read again after the next "
+                      "rebalance or restart", agent, describe_batch(events))
+        raise
+    for message in messages:
+        message.decref()

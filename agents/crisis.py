@@ -17,6 +17,7 @@ import httpx
 import orjson
 
 from agents.app import (
+    acknowledged_when_done,
     alerts_topic,
     app,
     dead_letter_topic,
@@ -110,23 +111,25 @@ async def detect_crises(stream):
     store = AlertStore(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
-            by_watch, unreadable = read_signals(events)
-            letters = []
-            for event, exc in unreadable:
-                message = event.message
-                log.error("signal at %s[%s]@%s unreadable: %s", message.topic, message.partition, message.offset, exc)
-                letters.append((dead_letter_topic, None, orjson.dumps(dead_letter(
-                    f"unreadable signal: {exc}", "crisis", topic=message.topic, partition=message.partition,
-                    offset=message.offset, raw=message.value))))
-            await send_and_confirm(letters)
-            changed: list[Alert] = run_per_watch(by_watch, _process_watch, "crisis detection")
-            await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
-                                    for alert in changed])
-            if changed:
-                try:
-                    await store.upsert_many(changed)
-                except Exception as exc:  # the alert is in the table and the alerts topic; the next change re-indexes
-                    log.error("could not index %d alert(s) into Elasticsearch: %s", len(changed), exc)
+            async with acknowledged_when_done(events, "crisis"):
+                by_watch, unreadable = read_signals(events)
+                letters = []
+                for event, exc in unreadable:
+                    message = event.message
+                    log.error("signal at %s[%s]@%s unreadable: %s", message.topic, message.partition,
+                              message.offset, exc)
+                    letters.append((dead_letter_topic, None, orjson.dumps(dead_letter(
+                        f"unreadable signal: {exc}", "crisis", topic=message.topic, partition=message.partition,
+                        offset=message.offset, raw=message.value))))
+                await send_and_confirm(letters)
+                changed: list[Alert] = run_per_watch(by_watch, _process_watch, "crisis detection")
+                await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
+                                        for alert in changed])
+                if changed:
+                    try:
+                        await store.upsert_many(changed)
+                    except Exception as exc:  # in the table and the alerts topic already; the next change re-indexes
+                        log.error("could not index %d alert(s) into Elasticsearch: %s", len(changed), exc)
     finally:
         await client.close()
 

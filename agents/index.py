@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import orjson
 
 from agents.app import (
+    acknowledged_when_done,
     app,
     dead_letter_topic,
     enriched_mentions_topic,
     send_and_confirm,
     settings,
+    until_done,
 )
 from agents.erasures import erasures
 from pipeline.processing import dead_letter
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 async def index_mentions(stream):
     sink = ElasticsearchMentionSink(make_client(settings), settings)
     try:
-        await _until_done("Elasticsearch setup", sink.setup)
+        await until_done("Elasticsearch setup", sink.setup)
         await _index_stream(stream, sink)
     finally:
         await sink.close()
@@ -38,43 +39,31 @@ async def index_mentions(stream):
 async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
     await erasures.ready.wait()
     async for events in stream.take_events(settings.index_batch_size, within=settings.index_batch_within):
-        documents, origin = [], {}
-        for event in events:
-            message = event.message
-            try:
-                document = orjson.loads(message.value)
-                if not isinstance(document, dict) or not isinstance(document.get("id"), str):
-                    raise ValueError("enriched record has no string id")
-            except ValueError as exc:
-                letter = dead_letter(f"unreadable enriched record: {exc}", "index", topic=message.topic,
-                                     partition=message.partition, offset=message.offset, raw=message.value)
-                await send_and_confirm([(dead_letter_topic, None, orjson.dumps(letter))])
+        async with acknowledged_when_done(events, "index"):
+            documents, origin = [], {}
+            for event in events:
+                message = event.message
+                try:
+                    document = orjson.loads(message.value)
+                    if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+                        raise ValueError("enriched record has no string id")
+                except ValueError as exc:
+                    letter = dead_letter(f"unreadable enriched record: {exc}", "index", topic=message.topic,
+                                         partition=message.partition, offset=message.offset, raw=message.value)
+                    await send_and_confirm([(dead_letter_topic, None, orjson.dumps(letter))])
+                    continue
+                if erasures.is_erased(document):  # tagged before its author was erased
+                    continue
+                origin[document["id"]] = message
+                documents.append(document_for(document))
+            if not documents:
                 continue
-            if erasures.is_erased(document):  # tagged before its author was erased
-                continue
-            origin[document["id"]] = message
-            documents.append(document_for(document))
-        if not documents:
-            continue
-        outcome = await _until_done(f"indexing {len(documents)} mentions", lambda: sink.write(documents))
-        for document, reason in outcome.dead:
-            message = origin[document["id"]]
-            log.error("mention %s at %s[%s]@%s not indexed: %s", document["id"], message.topic, message.partition,
-                      message.offset, reason)
-            letter = dead_letter(reason, "index", topic=message.topic, partition=message.partition,
-                                 offset=message.offset, raw=message.value, mention_id=document["id"])
-            await send_and_confirm([(dead_letter_topic, document["id"].encode(), orjson.dumps(letter))])
+            outcome = await until_done(f"indexing {len(documents)} mentions", lambda: sink.write(documents))
+            for document, reason in outcome.dead:
+                message = origin[document["id"]]
+                log.error("mention %s at %s[%s]@%s not indexed: %s", document["id"], message.topic, message.partition,
+                          message.offset, reason)
+                letter = dead_letter(reason, "index", topic=message.topic, partition=message.partition,
+                                     offset=message.offset, raw=message.value, mention_id=document["id"])
+                await send_and_confirm([(dead_letter_topic, document["id"].encode(), orjson.dumps(letter))])
 
-
-async def _until_done(what: str, operation):
-    """Retry a transient failure (Elasticsearch down, overloaded) with backoff; never drop the batch."""
-    delay = 0.5
-    while True:
-        try:
-            return await operation()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)

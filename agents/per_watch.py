@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import orjson
 
 from agents.app import event_context
-from pipeline.trends.signals import AlertAction, Signal, parse_signal
+from pipeline.trends.signals import AlertAction, Signal, parse_signal_record
 
 log = logging.getLogger(__name__)
 
@@ -18,16 +18,20 @@ Item = Signal | AlertAction
 
 
 def read_signals(events) -> tuple[dict[str, list[tuple[object, Item]]], list[tuple[object, Exception]]]:
-    """The batch's readable records grouped by watch, in order, and the unreadable ones with their error."""
+    """The batch's readable signals and actions grouped by watch, in order, and the records with unreadable
+    content with their error (a record's readable elements are kept)."""
     by_watch: dict[str, list[tuple[object, Item]]] = defaultdict(list)
     unreadable = []
     for event in events:
         try:
-            item = parse_signal(orjson.loads(event.message.value))
+            items, errors = parse_signal_record(orjson.loads(event.message.value))
         except (ValueError, KeyError, TypeError) as exc:
             unreadable.append((event, exc))
             continue
-        by_watch[item.watch].append((event, item))
+        if errors:
+            unreadable.append((event, ValueError(f"{len(errors)} unreadable signal(s): {'; '.join(errors[:3])}")))
+        for item in items:
+            by_watch[item.watch].append((event, item))
     return by_watch, unreadable
 
 

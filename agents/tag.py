@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from agents.app import (
+    acknowledged_when_done,
     app,
     dead_letter_topic,
     enriched_mentions_topic,
@@ -36,14 +37,15 @@ async def tag_mentions(stream):
         await pool.start()
         await erasures.ready.wait()
         async for events in stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within):
-            routed = await pool.tag([_record(e) for e in events], erasures.erased)
-            if routed.erased:
-                log.info("dropped %d mentions of erased authors", routed.erased)
-            await send_and_confirm(
-                [(enriched_mentions_topic, key, value) for key, value in routed.enriched]
-                + [(signals_topic, key, value) for key, value in routed.signals]
-                + [(dead_letter_topic, key, value) for key, value in routed.dead_letters])
-            if routed.dead_letters:
-                log.info("tagged %d, dead-lettered %d", len(routed.enriched), len(routed.dead_letters))
+            async with acknowledged_when_done(events, "tag"):
+                routed = await pool.tag([_record(e) for e in events], erasures.erased)
+                if routed.erased:
+                    log.info("dropped %d mentions of erased authors", routed.erased)
+                await send_and_confirm(
+                    [(enriched_mentions_topic, key, value) for key, value in routed.enriched]
+                    + [(signals_topic, key, value) for key, value in routed.signals]
+                    + [(dead_letter_topic, key, value) for key, value in routed.dead_letters])
+                if routed.dead_letters:
+                    log.info("tagged %d, dead-lettered %d", len(routed.enriched), len(routed.dead_letters))
     finally:
         pool.close()

@@ -14,7 +14,15 @@ from datetime import UTC, datetime, timedelta
 import faust
 import orjson
 
-from agents.app import app, send_and_confirm, settings, signals_topic, table, trends_topic
+from agents.app import (
+    acknowledged_when_done,
+    app,
+    send_and_confirm,
+    settings,
+    signals_topic,
+    table,
+    trends_topic,
+)
 from agents.per_watch import read_signals, run_per_watch
 from pipeline import topics as t
 from pipeline.alerts.store import index_trends, wait_for_alert_indices
@@ -65,16 +73,18 @@ async def find_trends(stream):
     await wait_for_alert_indices(client, settings)
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
-            by_watch, _ = read_signals(events)  # the crisis agent dead-letters the unreadable ones
-            now = datetime.now(UTC)
-            found = run_per_watch(by_watch, lambda watch, items: _count_and_close(watch, items, now), "trends")
-            if found:
-                await send_and_confirm([(trends_topic, trend["watch"].encode(), orjson.dumps(trend)) for trend in found])
-                try:
-                    await index_trends(client, settings, found)
-                except Exception as exc:  # the trend events are on the trends topic already
-                    log.error("could not index %d trend event(s) into Elasticsearch: %s", len(found), exc)
-                log.info("%d trend(s): %s", len(found), ", ".join(f"{x['watch']}:{x['term']}" for x in found[:5]))
+            async with acknowledged_when_done(events, "trends"):
+                by_watch, _ = read_signals(events)  # the crisis agent dead-letters the unreadable ones
+                now = datetime.now(UTC)
+                found = run_per_watch(by_watch, lambda watch, items: _count_and_close(watch, items, now), "trends")
+                if found:
+                    await send_and_confirm([(trends_topic, trend["watch"].encode(), orjson.dumps(trend))
+                                            for trend in found])
+                    try:
+                        await index_trends(client, settings, found)
+                    except Exception as exc:  # the trend events are on the trends topic already
+                        log.error("could not index %d trend event(s) into Elasticsearch: %s", len(found), exc)
+                    log.info("%d trend(s): %s", len(found), ", ".join(f"{x['watch']}:{x['term']}" for x in found[:5]))
     finally:
         await client.close()
 

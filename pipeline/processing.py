@@ -19,7 +19,7 @@ import orjson
 from pipeline.mention import EnrichedMention, InvalidMention, Mention, parse_mention
 from pipeline.privacy import ErasureSet, keep_unerased
 from pipeline.tagging import TagInput, Tagger, Tags
-from pipeline.trends.signals import signals_for
+from pipeline.trends.signals import signal_records, signals_for
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
 @dataclass
 class RoutedBatch:
     """A tagged batch as the records to send, serialised: ``(key, value)`` for ``mentions.enriched``,
-    ``watch.signals`` (one per mention and watch) and the dead-letter topic."""
+    ``watch.signals`` (one per watch: the array of its mentions' signals) and the dead-letter topic."""
 
     enriched: list[tuple[bytes, bytes]] = field(default_factory=list)
     signals: list[tuple[bytes, bytes]] = field(default_factory=list)
@@ -159,8 +159,8 @@ def tag_and_route(records: Sequence[RawRecord], tagger: Tagger, erased: ErasureS
     enriched, dropped = keep_unerased(result.enriched, erased) if erased else (result.enriched, 0)
     return RoutedBatch(
         enriched=[(document["id"].encode(), orjson.dumps(document)) for document in enriched],
-        signals=[(signal.watch.encode(), orjson.dumps(signal.to_json()))
-                 for document in enriched for signal in signals_for(document)],
+        signals=[(key, orjson.dumps(items)) for key, items in
+                 signal_records([signal for document in enriched for signal in signals_for(document)])],
         dead_letters=[((letter["mention_id"] or "").encode() or None, orjson.dumps(letter))
                       for letter in result.dead_letters],
         erased=dropped,

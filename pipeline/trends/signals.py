@@ -1,9 +1,11 @@
 """Per-watch signals: what the trend and crisis agents read, on the ``watch.signals`` topic keyed by watch.
 
 One enriched mention that matched two watches gives two signals, so that each watch's counts, baselines
-and alerts live in one place (one partition, one agent task). The community managers' acknowledge and
-resolve travel on the same topic (``type: action``), so the crisis agent applies them in order with the
-detections of the same watch.
+and alerts live in one place (one partition, one agent task). The tag stage sends a batch's signals of one
+watch as one record (a JSON array): two agents read every record of this topic, and the per-record cost of
+a Faust stream is most of theirs. The community managers' acknowledge and resolve travel on the same topic
+(one object, ``type: action``), so the crisis agent applies them in order with the detections of the same
+watch.
 """
 
 from __future__ import annotations
@@ -69,6 +71,32 @@ class AlertAction:
             raise ValueError(f"unknown alert action {data.get('action')!r}")
         return cls(watch=str(data["watch"]), alert_id=str(data["alert_id"]), action=data["action"],
                    by=str(data.get("by") or "someone"), at=_time(data["at"]))
+
+
+def parse_signal_record(data: Any) -> tuple[list[Signal | AlertAction], list[str]]:
+    """The items of one ``watch.signals`` record (an array of signals, or one signal or action), and why
+    each unreadable element was refused (the readable ones are kept)."""
+    if not isinstance(data, list):
+        if not isinstance(data, Mapping):
+            raise TypeError(f"a signals record is an object or an array, not {type(data).__name__}")
+        return [parse_signal(data)], []
+    items, errors = [], []
+    for position, element in enumerate(data):
+        try:
+            if not isinstance(element, Mapping):
+                raise TypeError(f"not an object but {type(element).__name__}")
+            items.append(parse_signal(element))
+        except (ValueError, KeyError, TypeError) as exc:
+            errors.append(f"element {position}: {type(exc).__name__}: {exc}")
+    return items, errors
+
+
+def signal_records(signals: list[Signal]) -> list[tuple[bytes, list[dict[str, Any]]]]:
+    """Signals grouped into one record per watch, in order: ``(key, JSON array)`` to serialise."""
+    by_watch: dict[str, list[dict[str, Any]]] = {}
+    for signal in signals:
+        by_watch.setdefault(signal.watch, []).append(signal.to_json())
+    return [(watch.encode(), items) for watch, items in by_watch.items()]
 
 
 def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODUCTS) -> list[Signal]:

@@ -66,11 +66,17 @@ def test_processing_tag_and_route_gives_records_for_every_topic():
     routed = tag_and_route(records, RuleTagger())
     assert [key for key, _ in routed.enriched] == [b"twitter:1", b"twitter:2"]
     assert orjson.loads(routed.enriched[0][1])["watch"] == ["Lumio", "Rivals"]
-    signals = [(key, orjson.loads(value)) for key, value in routed.signals]
-    assert [(key, s["watch"], s["id"]) for key, s in signals] == [
-        (b"Lumio", "Lumio", "twitter:1"), (b"Rivals", "Rivals", "twitter:1")]
+    signals = [(key, [(s["watch"], s["id"]) for s in orjson.loads(value)]) for key, value in routed.signals]
+    assert signals == [(b"Lumio", [("Lumio", "twitter:1")]), (b"Rivals", [("Rivals", "twitter:1")])]
     assert len(routed.dead_letters) == 1 and orjson.loads(routed.dead_letters[0][1])["offset"] == 2
     assert routed.erased == 0
+
+
+def test_processing_tag_and_route_sends_one_signals_record_per_watch():
+    records = [raw(_watched(str(n), "a", ["Lumio"] if n % 2 else ["Lumio", "Rivals"]), n) for n in range(6)]
+    routed = tag_and_route(records, RuleTagger())
+    by_key = {key: [s["id"] for s in orjson.loads(value)] for key, value in routed.signals}
+    assert by_key == {b"Lumio": [f"twitter:{n}" for n in range(6)], b"Rivals": ["twitter:0", "twitter:2", "twitter:4"]}
 
 
 def test_processing_tag_and_route_drops_erased_authors_everywhere():
@@ -79,5 +85,5 @@ def test_processing_tag_and_route_drops_erased_authors_everywhere():
     routed = tag_and_route([raw(_watched("1", "a", ["Lumio"]), 0), raw(_watched("2", "b", ["Lumio"]), 1)],
                            RuleTagger(), erased)
     assert [key for key, _ in routed.enriched] == [b"twitter:2"]
-    assert [orjson.loads(value)["id"] for _, value in routed.signals] == ["twitter:2"]
+    assert [s["id"] for _, value in routed.signals for s in orjson.loads(value)] == ["twitter:2"]
     assert routed.erased == 1
