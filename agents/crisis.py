@@ -26,6 +26,7 @@ from agents.app import (
     signals_topic,
     table,
 )
+from agents.erasures import erasures
 from agents.per_watch import read_signals, run_per_watch
 from pipeline import topics as t
 from pipeline.alerts.model import (
@@ -68,7 +69,22 @@ def _monitor(watch: str) -> WatchMonitor:
     if watch not in monitors:
         saved = monitor_state.get(watch.encode())
         monitors[watch] = WatchMonitor.from_state(orjson.loads(saved), config) if saved else WatchMonitor(watch, config)
+        if monitors[watch].forget_authors(erasures.erased.is_erased_author):
+            saved_at[watch] = 0.0  # rewrite the saved state at once
     return monitors[watch]
+
+
+def _forget_erased_authors() -> None:
+    """After an erasure, drop the erased authors' texts from every watch's recent evidence (what alerts
+    quote); each watch's saved state is rewritten at its next batch."""
+    if erasures.erased.version == _runtime.get("erasures_version", 0):
+        return
+    _runtime["erasures_version"] = erasures.erased.version
+    for watch, monitor in monitors.items():
+        dropped = monitor.forget_authors(erasures.erased.is_erased_author)
+        if dropped:
+            saved_at[watch] = 0.0
+            log.info("forgot %d recent mention(s) of erased authors in watch %s", dropped, watch)
 
 
 def _alert(key: str) -> Alert | None:
@@ -112,6 +128,7 @@ async def detect_crises(stream):
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
             async with acknowledged_when_done(events, "crisis"):
+                _forget_erased_authors()
                 by_watch, unreadable = read_signals(events)
                 letters = []
                 for event, exc in unreadable:

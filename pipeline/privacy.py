@@ -59,6 +59,7 @@ class ErasureSet:
     def __init__(self) -> None:
         self._everywhere: set[str] = set()
         self._on_platform: set[tuple[str, str]] = set()
+        self.version = 0  # counts the records taken into account: state derived from mentions can tell it is stale
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         """Take one record of the topic into account. A malformed record is logged and skipped: it cannot
@@ -71,6 +72,7 @@ class ErasureSet:
             log.warning("ignoring erasure record with key %r", key[:200])
             return
         entry = (platform, author_id)
+        self.version += 1
         if value is None:  # a deliberate un-erasure (Kafka tombstone): the author may be indexed again
             self._discard(entry)
             return
@@ -105,6 +107,9 @@ class ErasureSet:
             return False
         platform = getattr(platform, "value", platform)
         return author_id in self._everywhere or (str(platform), author_id) in self._on_platform
+
+    def is_erased_author(self, platform: str, author_id: str) -> bool:
+        return author_id in self._everywhere or (platform, author_id) in self._on_platform
 
     def __len__(self) -> int:
         return len(self._everywhere) + len(self._on_platform)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -129,6 +130,16 @@ class WatchMonitor:
 
     def _current_start(self) -> int:
         return max(self.open) if self.open else self.closed_until
+
+    def forget_authors(self, is_erased: Callable[[str, str], bool]) -> int:
+        """Drop the recent evidence (texts, authors) of authors ``is_erased(platform, author_id)`` says were
+        erased; the counts stay (they hold nothing personal). The number dropped."""
+        kept = [s for s in self.recent if not (s.author and is_erased(s.id.split(":", 1)[0], s.author))]
+        dropped = len(self.recent) - len(kept)
+        if dropped:
+            self.recent.clear()
+            self.recent.extend(kept)
+        return dropped
 
     def assess(self) -> list[Detection]:
         """The incidents spiking now: at most one crisis (volume/negative/complaint) and one troll spike."""

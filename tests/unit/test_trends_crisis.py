@@ -117,3 +117,21 @@ def test_trends_crisis_fast_replay_out_of_order_raises_no_false_alert():
 def test_trends_crisis_config_rejects_interval_longer_than_window():
     with pytest.raises(ValueError):
         CrisisConfig(interval=timedelta(hours=2))
+
+
+def test_trends_crisis_forgets_the_recent_evidence_of_erased_authors():
+    from pipeline.privacy import Erasure, ErasureSet
+
+    monitor = WatchMonitor("acme")
+    for i in range(6):
+        monitor.observe(Signal(watch="acme", id=f"{'twitter' if i % 2 else 'reddit'}:{i}", at=T0 + timedelta(minutes=i),
+                               negative=True, complaint=False, troll=False, text=f"text {i}",
+                               author="troublemaker" if i < 4 else f"u{i}", followers=1, terms=()))
+    erased = ErasureSet()
+    version = erased.version
+    erased.add(Erasure("troublemaker", "twitter", "2026-11-21T00:00:00+00:00", "request"))
+    assert erased.version > version
+    assert monitor.forget_authors(erased.is_erased_author) == 2  # twitter:1 and twitter:3, not reddit's namesake
+    assert [s.id for s in monitor.recent] == ["reddit:0", "reddit:2", "reddit:4", "twitter:5"]
+    assert all(s.text != "text 1" for s in WatchMonitor.from_state(monitor.to_state()).recent)
+    assert monitor.forget_authors(erased.is_erased_author) == 0
