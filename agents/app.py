@@ -87,6 +87,14 @@ def event_context(event):
         _current_event.reset(token)
 
 
+def retry_delays():
+    """Seconds to wait before each retry: doubling from 0.5 s, then every 30 s for as long as it takes."""
+    delay = RETRY_FIRST_DELAY
+    while True:
+        yield delay
+        delay = min(delay * 2, RETRY_MAX_DELAY)
+
+
 async def send_and_confirm(sends) -> None:
     """Send ``(topic, key, value)`` records and wait until the broker has them, sending again (with backoff,
     for as long as it takes) those it did not confirm: a batch's offsets may be committed right after the
@@ -94,7 +102,7 @@ async def send_and_confirm(sends) -> None:
     directly: Faust's topic buffer hands records over one at a time, and throttles (about 10x slower here).
     Sending again can write a record twice; every consumer of the agents' topics is idempotent."""
     pending = list(sends)
-    delay = RETRY_FIRST_DELAY
+    delays = retry_delays()
     while pending:
         try:
             deliveries = [await app.producer.send(topic.get_topic_name(), key, value, None, None, None)
@@ -110,27 +118,27 @@ async def send_and_confirm(sends) -> None:
         if any(isinstance(result, asyncio.CancelledError) for _, result in failed):
             raise asyncio.CancelledError()
         (topic, key, _), error = failed[0]
+        delay = next(delays)
         log.warning("the broker did not confirm %d of %d records (e.g. to %s, key %r: %s: %s); sending them again "
                     "in %.1fs", len(failed), len(pending), topic.get_topic_name(), key, type(error).__name__, error,
                     delay)
         pending = [send for send, _ in failed]
         await asyncio.sleep(delay)
-        delay = min(delay * 2, RETRY_MAX_DELAY)
 
 
 async def until_done(what: str, operation):
     """Run ``operation`` until it succeeds, retrying a transient failure (a service down or overloaded) with
     backoff: a batch is never dropped."""
-    delay = RETRY_FIRST_DELAY
+    delays = retry_delays()
     while True:
         try:
             return await operation()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            delay = next(delays)
             log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_DELAY)
 
 
 def describe_batch(events) -> str:

@@ -59,3 +59,11 @@ async def test_agents_batches_a_batch_cancelled_at_shutdown_stays_unacknowledged
 async def test_agents_batches_a_batch_is_described_by_partition_and_offsets():
     events = _batch([7, 3, 5], partition=2) + _batch([10], partition=0)
     assert describe_batch(events) == "veille.mentions.raw[0]@10..10, veille.mentions.raw[2]@3..7"
+
+
+def test_agents_batches_retries_back_off_to_every_30_seconds_and_never_give_up():
+    from itertools import islice
+
+    from agents.app import retry_delays
+
+    assert list(islice(retry_delays(), 9)) == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
