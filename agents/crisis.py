@@ -69,8 +69,7 @@ def _monitor(watch: str) -> WatchMonitor:
     if watch not in monitors:
         saved = monitor_state.get(watch.encode())
         monitors[watch] = WatchMonitor.from_state(orjson.loads(saved), config) if saved else WatchMonitor(watch, config)
-        if monitors[watch].forget_authors(erasures.erased.is_erased_author):
-            saved_at[watch] = 0.0  # rewrite the saved state at once
+        _forget_erased_in(watch, monitors[watch])  # its saved state may predate an erasure
     return monitors[watch]
 
 
@@ -81,10 +80,14 @@ def _forget_erased_authors() -> None:
         return
     _runtime["erasures_version"] = erasures.erased.version
     for watch, monitor in monitors.items():
-        dropped = monitor.forget_authors(erasures.erased.is_erased_author)
-        if dropped:
-            saved_at[watch] = 0.0
-            log.info("forgot %d recent mention(s) of erased authors in watch %s", dropped, watch)
+        _forget_erased_in(watch, monitor)
+
+
+def _forget_erased_in(watch: str, monitor: WatchMonitor) -> None:
+    dropped = monitor.forget_authors(erasures.erased.is_erased_author)
+    if dropped:
+        saved_at[watch] = 0.0  # rewrite the saved state at the watch's next batch
+        log.info("forgot %d recent mention(s) of erased authors in watch %s", dropped, watch)
 
 
 def _alert(key: str) -> Alert | None:

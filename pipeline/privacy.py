@@ -105,8 +105,7 @@ class ErasureSet:
             platform = getattr(mention, "platform", None)
         if not isinstance(author_id, str):
             return False
-        platform = getattr(platform, "value", platform)
-        return author_id in self._everywhere or (str(platform), author_id) in self._on_platform
+        return self.is_erased_author(str(getattr(platform, "value", platform)), author_id)
 
     def is_erased_author(self, platform: str, author_id: str) -> bool:
         return author_id in self._everywhere or (platform, author_id) in self._on_platform
