@@ -47,6 +47,7 @@ app = faust.App(
     web_enabled=False,
     topic_replication_factor=1,
     producer_linger_ms=5,
+    producer_compression_type=settings.kafka_compression_type,
     stream_wait_empty=False,
     consumer_auto_offset_reset="earliest",
     broker_session_timeout=10.0,
@@ -151,16 +152,28 @@ def describe_batch(events) -> str:
     return ", ".join(f"{topic}[{partition}]@{low}..{high}" for (topic, partition), (low, high) in sorted(spans.items()))
 
 
+def hold(events) -> None:
+    """Take one reference on each record of a batch: Faust cannot acknowledge them until ``release``."""
+    for event in events:
+        event.message.incref()
+
+
+def release(events) -> None:
+    """Give back the references ``hold`` took. Whichever of this and Faust's own acknowledgement comes last
+    marks the record processed (safe to commit past)."""
+    for event in events:
+        event.message.ack(app.consumer)
+
+
 @asynccontextmanager
-async def acknowledged_when_done(events, agent: str):
+async def acknowledged_when_done(events, agent: str, held: bool = False):
     """Hold a batch's acknowledgement until the ``async with`` body has completed. Faust's ``take_events``
     acknowledges a batch when the agent asks for the next one *and* when the agent leaves its loop, so a
     batch whose handling raised, or was cancelled by a shutdown, would have its offsets committed
     unprocessed. Holding one reference per record keeps them unacknowledged then: they are read again
-    after the next rebalance or restart."""
-    messages = [event.message for event in events]
-    for message in messages:
-        message.incref()
+    after the next rebalance or restart. ``held``: the caller has already called ``hold(events)``."""
+    if not held:
+        hold(events)
     try:
         yield
     except asyncio.CancelledError:
@@ -170,5 +183,41 @@ async def acknowledged_when_done(events, agent: str):
         log.exception("%s failed on %s; those records stay uncommitted and are read again after the next "
                       "rebalance or restart", agent, describe_batch(events))
         raise
-    for message in messages:
-        message.decref()
+    release(events)
+
+
+async def overlapped(batches, start, finish, depth: int, agent: str) -> None:
+    """Handle ``batches`` (from ``take_events``) in two steps, overlapping batches: ``start(events)`` is
+    begun as soon as a batch arrives (say, tagging it in another process) and ``finish(events, result)``
+    runs for each batch in arrival order (say, sending its results and waiting for the broker), while up
+    to ``depth`` batches are under way. A batch is acknowledged only once finished; if a step fails, the
+    failure ends the agent and that batch and every later one stay unacknowledged, to be read again."""
+    queue: asyncio.Queue = asyncio.Queue(maxsize=max(1, depth - 1))
+
+    async def finish_in_order() -> None:
+        while (batch := await queue.get()) is not None:
+            events, started = batch
+            async with acknowledged_when_done(events, agent, held=True):
+                await finish(events, await started)
+
+    finishing = asyncio.ensure_future(finish_in_order())
+    waiting: list[asyncio.Future] = []
+    try:
+        async for events in batches:
+            hold(events)  # before asking for the next batch: take_events then acknowledges this one
+            started = asyncio.ensure_future(start(events))
+            waiting.append(started)
+            queued = asyncio.ensure_future(queue.put((events, started)))
+            await asyncio.wait({queued, finishing}, return_when=asyncio.FIRST_COMPLETED)
+            if finishing.done():
+                queued.cancel()
+                finishing.result()  # raises what ended it
+                raise RuntimeError(f"{agent}: batches stopped being finished")
+            waiting = [future for future in waiting if not future.done()]
+        await queue.put(None)  # the stream ended: finish what is under way
+        await finishing
+    finally:
+        finishing.cancel()
+        for future in waiting:
+            future.cancel()
+        await asyncio.gather(finishing, *waiting, return_exceptions=True)

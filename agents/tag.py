@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 
 from agents.app import (
-    acknowledged_when_done,
     app,
     dead_letter_topic,
     enriched_mentions_topic,
+    overlapped,
     raw_mentions_topic,
     send_and_confirm,
     settings,
     signals_topic,
 )
 from agents.erasures import erasures
-from pipeline.processing import RawRecord
+from pipeline.processing import RawRecord, RoutedBatch
 from pipeline.tag_pool import TagPool
 
 log = logging.getLogger(__name__)
@@ -33,19 +33,25 @@ def _record(event) -> RawRecord:
 @app.agent(raw_mentions_topic)
 async def tag_mentions(stream):
     pool = TagPool(settings.tag_processes)
+
+    async def tag(events) -> RoutedBatch:
+        return await pool.tag([_record(e) for e in events], erasures.erased)
+
+    async def send(events, routed: RoutedBatch) -> None:
+        if routed.erased:
+            log.info("dropped %d mentions of erased authors", routed.erased)
+        await send_and_confirm(
+            [(enriched_mentions_topic, key, value) for key, value in routed.enriched]
+            + [(signals_topic, key, value) for key, value in routed.signals]
+            + [(dead_letter_topic, key, value) for key, value in routed.dead_letters])
+        if routed.dead_letters:
+            log.info("tagged %d, dead-lettered %d", len(routed.enriched), len(routed.dead_letters))
+
     try:
         await pool.start()
         await erasures.ready.wait()
-        async for events in stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within):
-            async with acknowledged_when_done(events, "tag"):
-                routed = await pool.tag([_record(e) for e in events], erasures.erased)
-                if routed.erased:
-                    log.info("dropped %d mentions of erased authors", routed.erased)
-                await send_and_confirm(
-                    [(enriched_mentions_topic, key, value) for key, value in routed.enriched]
-                    + [(signals_topic, key, value) for key, value in routed.signals]
-                    + [(dead_letter_topic, key, value) for key, value in routed.dead_letters])
-                if routed.dead_letters:
-                    log.info("tagged %d, dead-lettered %d", len(routed.enriched), len(routed.dead_letters))
+        # while one batch's results go to the broker, the next is tagged
+        await overlapped(stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within),
+                         tag, send, settings.tag_batches_in_flight, "tag")
     finally:
         pool.close()

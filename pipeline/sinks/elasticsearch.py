@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 from elasticsearch.helpers import async_streaming_bulk
 
 from pipeline.mention import CATEGORIES
@@ -92,7 +93,8 @@ def mentions_index_template(settings: Settings) -> dict[str, Any]:
 
 
 def make_client(settings: Settings, **options: Any) -> AsyncElasticsearch:
-    kwargs: dict[str, Any] = {"request_timeout": 30, **options}
+    # orjson: the stdlib json encoder was the index agent's largest cost per document
+    kwargs: dict[str, Any] = {"request_timeout": 30, "serializer": OrjsonSerializer(), **options}
     if settings.elasticsearch_api_key:
         kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
     elif settings.elasticsearch_username:

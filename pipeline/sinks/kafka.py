@@ -33,7 +33,7 @@ class KafkaRecordSink:
         self.settings = settings
         self.producer = AIOKafkaProducer(
             **aiokafka_options(settings), acks="all", linger_ms=5, max_batch_size=256 * 1024,
-            compression_type=None, request_timeout_ms=30000,
+            compression_type=settings.kafka_compression_type, request_timeout_ms=30000,
         )
         self._pending: list[asyncio.Future] = []
         self._max_in_flight = max_in_flight

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -241,5 +242,7 @@ async def test_faults_broker_restarted_mid_stream_loses_and_duplicates_nothing(r
     await produce(rig.settings, as_records(second))
     await _assert_exactly_delivered(rig, first + second)
     assert rig.worker.pid() is not None, "the worker died with the broker"
-    assert "Connect call failed" in rig.worker.log_file.read_text(errors="replace")[mark:], \
-        "the worker never lost its broker connection; nothing was tested"
+    # a refused reconnection, or the restarted broker no longer knowing the group generation the worker had
+    assert re.search(r"Connect call failed|IllegalGenerationError|UnknownMemberIdError",
+                     rig.worker.log_file.read_text(errors="replace")[mark:]), \
+        "the worker never saw the broker restart; nothing was tested"
