@@ -192,29 +192,33 @@ async def overlapped(batches, start, finish, depth: int, agent: str) -> None:
     runs for each batch in arrival order (say, sending its results and waiting for the broker), while up
     to ``depth`` batches are under way. A batch is acknowledged only once finished; if a step fails, the
     failure ends the agent and that batch and every later one stay unacknowledged, to be read again."""
-    queue: asyncio.Queue = asyncio.Queue(maxsize=max(1, depth - 1))
+    queue: asyncio.Queue = asyncio.Queue()
+    slots = asyncio.Semaphore(depth)
 
     async def finish_in_order() -> None:
         while (batch := await queue.get()) is not None:
             events, started = batch
             async with acknowledged_when_done(events, agent, held=True):
                 await finish(events, await started)
+            slots.release()
 
     finishing = asyncio.ensure_future(finish_in_order())
     waiting: list[asyncio.Future] = []
     try:
         async for events in batches:
             hold(events)  # before asking for the next batch: take_events then acknowledges this one
-            started = asyncio.ensure_future(start(events))
-            waiting.append(started)
-            queued = asyncio.ensure_future(queue.put((events, started)))
-            await asyncio.wait({queued, finishing}, return_when=asyncio.FIRST_COMPLETED)
+            slot = asyncio.ensure_future(slots.acquire())
+            waiting.append(slot)
+            await asyncio.wait({slot, finishing}, return_when=asyncio.FIRST_COMPLETED)
             if finishing.done():
-                queued.cancel()
+                slot.cancel()
                 finishing.result()  # raises what ended it
                 raise RuntimeError(f"{agent}: batches stopped being finished")
+            started = asyncio.ensure_future(start(events))
+            waiting.append(started)
+            queue.put_nowait((events, started))
             waiting = [future for future in waiting if not future.done()]
-        await queue.put(None)  # the stream ended: finish what is under way
+        queue.put_nowait(None)  # the stream ended: finish what is under way
         await finishing
     finally:
         finishing.cancel()

@@ -186,3 +186,30 @@ async def test_agents_batches_overlapped_cancelled_leaves_batches_under_way_unac
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not first[0].message.acked and not second[0].message.acked
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+async def test_agents_batches_overlapped_never_has_more_than_depth_batches_under_way(depth):
+    from agents.app import overlapped
+
+    batches = [_batch([offset]) for offset in range(5)]
+    under_way, most, release = 0, 0, asyncio.Event()
+
+    async def start(events):
+        nonlocal under_way, most
+        under_way += 1
+        most = max(most, under_way)
+        return None
+
+    async def finish(events, started):
+        nonlocal under_way
+        await release.wait()
+        under_way -= 1
+
+    task = asyncio.create_task(overlapped(_batches(*batches), start, finish, depth=depth, agent="tag"))
+    await asyncio.sleep(0.05)
+    assert most == depth  # the others wait until a batch is finished
+    release.set()
+    await task
+    assert most == depth
+    assert all(e.message.acked for events in batches for e in events)
