@@ -210,8 +210,7 @@ async def overlapped(batches, start, finish, depth: int, agent: str) -> None:
             slot = asyncio.ensure_future(slots.acquire())
             waiting.append(slot)
             await asyncio.wait({slot, finishing}, return_when=asyncio.FIRST_COMPLETED)
-            if finishing.done():
-                slot.cancel()
+            if finishing.done():  # the finally cancels the slot still awaited
                 finishing.result()  # raises what ended it
                 raise RuntimeError(f"{agent}: batches stopped being finished")
             started = asyncio.ensure_future(start(events))

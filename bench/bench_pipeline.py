@@ -234,7 +234,6 @@ class Stack:
             await asyncio.sleep(0.25)
         return count, time.perf_counter() - started
 
-
     async def warm_up(self, index: str, timeout: float = 180) -> None:
         """One mention through the whole pipeline, then 3 s for the consumer group to settle: the clock starts
         with the tagger loaded (its process loads the models after the worker says Ready), the index created
@@ -242,11 +241,9 @@ class Stack:
         mention = orjson.loads(sample_lines(1)[0])
         mention.update(native_id="bench-warm-up", id=f"{mention['platform']}:bench-warm-up")
         await self.produce([orjson.dumps(mention)])
-        started = time.perf_counter()
-        while await _count(self.settings, index) < 1:
-            if time.perf_counter() - started > timeout:
-                raise RuntimeError(f"the warm-up mention never became searchable in {index}")
-            await asyncio.sleep(0.25)
+        count, _ = await self.wait_searchable(index, 1, time.perf_counter(), timeout)
+        if count < 1:
+            raise RuntimeError(f"the warm-up mention never became searchable in {index}")
         await asyncio.sleep(3)
 
 
