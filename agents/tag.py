@@ -32,7 +32,7 @@ def _record(event) -> RawRecord:
 
 @app.agent(raw_mentions_topic)
 async def tag_mentions(stream):
-    pool = TagPool(settings.tag_processes)
+    pool = TagPool(settings.tag_processes, settings.gc_young_threshold)
 
     async def tag(events) -> RoutedBatch:
         return await pool.tag([_record(e) for e in events], erasures.erased)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import faust
 
+from pipeline.gc_tuning import collect_less_often, freeze_startup_objects
+
 
 class Worker(faust.Worker):
     """Faust's worker without its terminal spinner. To spin on every log record, the spinner sets the root
@@ -13,13 +15,18 @@ class Worker(faust.Worker):
     def on_setup_root_logger(self, logger, level: int) -> None:
         self.spinner = None
 
+    async def on_startup_finished(self) -> None:
+        freeze_startup_objects()
+        await super().on_startup_finished()
+
     def _on_startup_end_spinner(self) -> None:
         self.say("[^Worker]: Ready")  # whatever the log level: scripts and tests wait for this line
 
 
 def run(loglevel: str = "info") -> None:
     from agents import crisis, index, tag, trends  # noqa: F401  (registers the agents)
-    from agents.app import app
+    from agents.app import app, settings
 
+    collect_less_often(settings.gc_young_threshold)
     worker = Worker(app, loglevel=loglevel)
     worker.execute_from_commandline()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -36,8 +37,9 @@ from pathlib import Path
 
 import orjson
 
+from pipeline.gc_tuning import collect_less_often
 from pipeline.processing import RawRecord, process_raw_batch, tag_and_route
-from pipeline.settings import Settings
+from pipeline.settings import Settings, get_settings
 from pipeline.sinks.elasticsearch import ElasticsearchMentionSink, document_for, make_client
 from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
 from pipeline.tagging import get_tagger
@@ -92,10 +94,13 @@ def bench_tagging_stage(lines: list[bytes], batch: int = 500) -> dict:
     tagger = get_tagger()
     records = [RawRecord(value=line, topic=RAW, partition=0, offset=i) for i, line in enumerate(lines)]
     tag_and_route(records[:batch], tagger)  # warm-up
+    thresholds = gc.get_threshold()
+    collect_less_often(get_settings().gc_young_threshold)  # as in the worker's tag processes
     started = time.perf_counter()
     for start in range(0, len(records), batch):
         tag_and_route(records[start:start + batch], tagger)
     seconds = time.perf_counter() - started
+    gc.set_threshold(*thresholds)
     return {"mentions": len(records), "seconds": round(seconds, 3), "per_second": round(len(records) / seconds),
             "tagger": tagger.name, "batch": batch, "what": "parse + validate + tag + signals + serialise"}
 

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         0.05, ge=0,
         description="VEILLE_KAFKA_EMPTY_FETCH_WAIT: seconds a consumer waits after an empty fetch the broker answered "
                     "at once (brokers without long-poll, like the embedded one, would otherwise make it spin); 0 disables")
+    kafka_max_poll_records: int = Field(
+        500, ge=1, le=800,
+        description="VEILLE_KAFKA_MAX_POLL_RECORDS: records the worker's consumer hands to its agents per poll. Kept "
+                    "below a fifth of Faust's stream buffer (4,096): a topic whose agent lags is paused before its "
+                    "buffer is full, so it never holds back the other agents' records")
 
     elasticsearch_url: str = Field(
         "http://127.0.0.1:19200",
@@ -76,6 +81,10 @@ class Settings(BaseSettings):
         2, ge=1,
         description="VEILLE_TAG_BATCHES_IN_FLIGHT: batches the tag agent has under way at once (the next is tagged "
                     "while one's results go to the broker); 1 handles one batch at a time")
+    gc_young_threshold: int = Field(
+        50_000, ge=0,
+        description="VEILLE_GC_YOUNG_THRESHOLD: net object allocations between two young garbage collections in "
+                    "the worker and its tag processes (Python's default is 700; 0 keeps it)")
     index_batch_size: int = Field(1000, ge=1, description="VEILLE_INDEX_BATCH_SIZE")
     index_batch_within: float = Field(0.1, gt=0, description="VEILLE_INDEX_BATCH_WITHIN: seconds to wait to fill a batch")
     index_refresh_interval: str = Field("1s", description="VEILLE_INDEX_REFRESH_INTERVAL")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from pipeline.gc_tuning import collect_less_often, freeze_startup_objects
 from pipeline.privacy import ErasureSet
 from pipeline.processing import RawRecord, RoutedBatch, tag_and_route
 
@@ -34,20 +35,24 @@ def _tag_in_this_process(records: Sequence[RawRecord], erased: ErasureSet | None
     return tag_and_route(records, get_tagger(), erased)
 
 
-def _start_child() -> None:
+def _start_child(gc_young_threshold: int) -> None:
     logging.basicConfig(level=logging.WARNING, format="[%(asctime)s] [%(process)d] [%(levelname)s] tagger: %(message)s")
+    collect_less_often(gc_young_threshold)
     _tag_in_this_process([_WARM_UP], None)  # loads the model and every lazy table before the first batch
+    freeze_startup_objects()
 
 
 class TagPool:
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, gc_young_threshold: int = 0) -> None:
         self.processes = processes
+        self.gc_young_threshold = gc_young_threshold
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_child)
+                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_child, initargs=(self.gc_young_threshold,))
         return self._executor
 
     async def start(self) -> None:

@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import os
 import signal
 
@@ -36,6 +37,21 @@ def test_tag_pool_tags_in_another_process_like_in_this_one():
     assert children and os.getpid() not in children
     assert _tags(routed) == _tags(tag_and_route(_records(20), get_tagger()))
     assert sum(len(orjson.loads(value)) for _, value in routed.signals) == 20
+
+
+def test_tag_pool_children_collect_less_often_and_freeze_what_they_loaded():
+    async def run():
+        pool = TagPool(1, gc_young_threshold=12_345)
+        try:
+            await pool.start()
+            executor = pool._pool()
+            return executor.submit(gc.get_threshold).result(), executor.submit(gc.get_freeze_count).result()
+        finally:
+            pool.close()
+
+    thresholds, frozen = asyncio.run(run())
+    assert thresholds[0] == 12_345
+    assert frozen > 10_000  # the tagger's tables and modules, out of later collections
 
 
 def test_tag_pool_replaces_a_dead_tagging_process_and_loses_no_batch():
