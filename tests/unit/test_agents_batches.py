@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from faust.types.tuples import Message
 
-from agents.app import acknowledged_when_done, describe_batch
+from agents.app import acknowledged_when_done, app, describe_batch
 
 
 def _batch(offsets, topic="veille.mentions.raw", partition=0):
@@ -213,3 +213,12 @@ async def test_agents_batches_overlapped_never_has_more_than_depth_batches_under
     await task
     assert most == depth
     assert all(e.message.acked for events in batches for e in events)
+
+
+def test_agents_app_polls_never_fill_a_stream_buffer():
+    """Faust waits on a full stream buffer before delivering any other topic's records; a poll that fits in the
+    headroom above the pressure mark (where Faust pauses that topic) never gets there."""
+    from mode.utils.queues import FlowControlQueue
+
+    maxsize = app.conf.stream_buffer_maxsize
+    assert app.conf.broker_max_poll_records <= maxsize - maxsize / FlowControlQueue.pressure_high_ratio

@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.tagging.features import (
     LEXICON_FEATURES,
+    CharNgramsByWord,
     Featurizer,
     lexicon_features,
     normalise_text,
@@ -54,3 +57,24 @@ def test_tagging_features_profanity_is_the_last_column():
     texts = ["shut up you stupid bitch", "nice weather today"]
     X = Featurizer(2**10, 2**10).fit(texts).transform(texts).toarray()
     assert np.allclose(X[:, -1], profanity_features(texts)[:, 0])
+
+
+
+def _joined(words: list[str]) -> str:
+    return "  \t".join(words) if len(words) % 2 else " ".join(words)  # runs of whitespace, too
+
+
+_texts = st.lists(st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12), max_size=8).map(_joined),
+                  min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batches=st.lists(_texts, min_size=1, max_size=4))
+def test_tagging_features_char_ngrams_by_word_equal_sklearns_char_wb(batches):
+    vectorizer = Featurizer(2**10, 2**12).chars
+    by_word = CharNgramsByWord(vectorizer, max_words=20)  # small, so that it also starts afresh
+    for texts in batches:
+        expected, got = vectorizer.transform(texts), by_word.transform(texts)
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        assert np.array_equal(got.indptr, expected.indptr) and np.array_equal(got.indices, expected.indices)
+        assert np.array_equal(got.data, expected.data)
