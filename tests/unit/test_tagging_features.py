@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pipeline.tagging.features import (
     LEXICON_FEATURES,
     CharNgramsByWord,
+    SigmoidCalibratedLinear,
     Featurizer,
     lexicon_features,
     normalise_text,
@@ -78,3 +79,25 @@ def test_tagging_features_char_ngrams_by_word_equal_sklearns_char_wb(batches):
         assert got.shape == expected.shape and got.dtype == expected.dtype
         assert np.array_equal(got.indptr, expected.indptr) and np.array_equal(got.indices, expected.indices)
         assert np.array_equal(got.data, expected.data)
+
+
+def test_tagging_features_profanity_probabilities_equal_sklearns_calibrated_model():
+    from profanity_check import profanity_check
+
+    texts = ["you are a fucking idiot", "have a nice day", "", "shut up", "Mon colis n'est jamais arrivé", "s**t"]
+    X = profanity_check.vectorizer.transform(texts)
+    expected = profanity_check.model.predict_proba(X)[:, 1]
+    assert np.allclose(SigmoidCalibratedLinear(profanity_check.model).positive_probability(X), expected, rtol=0, atol=1e-12)
+    assert np.allclose(profanity_features(texts)[:, 0], expected, atol=1e-6)
+
+
+def test_tagging_features_sigmoid_calibrated_linear_refuses_other_models():
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = np.random.default_rng(0).normal(size=(60, 4)), np.arange(60) % 2
+    isotonic = CalibratedClassifierCV(LogisticRegression(), method="isotonic", cv=3).fit(X, y)
+    with pytest.raises(ValueError, match="sigmoid"):
+        SigmoidCalibratedLinear(isotonic)
+    sigmoid = CalibratedClassifierCV(LogisticRegression(), method="sigmoid", cv=3).fit(X, y)
+    assert np.allclose(SigmoidCalibratedLinear(sigmoid).positive_probability(X), sigmoid.predict_proba(X)[:, 1], atol=1e-12)
