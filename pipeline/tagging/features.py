@@ -157,22 +157,22 @@ class CharNgramsByWord:
         self.vectorizer, self.max_words = vectorizer, max_words
         self._columns: dict[str, np.ndarray] = {}
 
-    def _learn(self, words: list[str]) -> None:
+    def _learn(self, words: list[str], columns: dict[str, np.ndarray]) -> None:
         hashed = self.vectorizer.transform(words)
         counts = hashed.data.astype(np.int64)
         for row, word in enumerate(words):
             start, end = hashed.indptr[row], hashed.indptr[row + 1]
-            self._columns[word] = np.repeat(hashed.indices[start:end], counts[start:end])
+            columns[word] = np.repeat(hashed.indices[start:end], counts[start:end])
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         split = [text.split() for text in texts]
-        columns = self._columns
+        columns = self._columns  # a batch keeps the dict it started with: threads may tag at the same time
         unseen = [word for word in dict.fromkeys(word for words in split for word in words) if word not in columns]
         if unseen:
             if len(columns) + len(unseen) > self.max_words:  # start afresh, with this batch's words
-                columns.clear()
+                columns = self._columns = {}
                 unseen = list(dict.fromkeys(word for words in split for word in words))
-            self._learn(unseen)
+            self._learn(unseen, columns)
         parts = [columns[word] for words in split for word in words]
         indptr = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([sum(len(columns[word]) for word in words) for words in split], out=indptr[1:])
@@ -184,7 +184,8 @@ class CharNgramsByWord:
 
 
 class Featurizer:
-    """Hashed word + char n-grams with a fitted IDF; ``transform`` is stateless apart from the IDF."""
+    """Hashed word + char n-grams with a fitted IDF; what ``transform`` gives depends only on the IDF (its
+    per-word cache saves time, nothing else)."""
 
     def __init__(self, word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES) -> None:
         self.word_features, self.char_features = word_features, char_features

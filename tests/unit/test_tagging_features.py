@@ -1,5 +1,8 @@
 """The shared features: text normalisation, hashed n-grams with IDF, and the polarity-lexicon columns."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -101,3 +104,32 @@ def test_tagging_features_sigmoid_calibrated_linear_refuses_other_models():
         SigmoidCalibratedLinear(isotonic)
     sigmoid = CalibratedClassifierCV(LogisticRegression(), method="sigmoid", cv=3).fit(X, y)
     assert np.allclose(SigmoidCalibratedLinear(sigmoid).positive_probability(X), sigmoid.predict_proba(X)[:, 1], atol=1e-12)
+
+
+
+class _PausingVectorizer:
+    """A real vectorizer whose second call waits, inside, until ``resume`` is set."""
+
+    def __init__(self, real):
+        self.real, self.analyzer, self.dtype, self.n_features = real, real.analyzer, real.dtype, real.n_features
+        self.calls, self.inside, self.resume = 0, threading.Event(), threading.Event()
+
+    def transform(self, words):
+        self.calls += 1
+        if self.calls == 2:
+            self.inside.set()
+            self.resume.wait(10)
+        return self.real.transform(words)
+
+
+def test_tagging_features_char_ngrams_by_word_while_another_thread_starts_afresh():
+    vectorizer = _PausingVectorizer(Featurizer(2**10, 2**12).chars)
+    by_word = CharNgramsByWord(vectorizer, max_words=3)
+    by_word.transform(["seen"])
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(by_word.transform, ["seen new"])  # pauses while learning "new"
+        assert vectorizer.inside.wait(10)
+        second = by_word.transform(["b1 b2 b3"])  # more than 3 words: starts afresh meanwhile
+        vectorizer.resume.set()
+        assert (first.result(10) != vectorizer.real.transform(["seen new"])).nnz == 0
+    assert (second != vectorizer.real.transform(["b1 b2 b3"])).nnz == 0
