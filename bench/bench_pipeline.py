@@ -122,17 +122,14 @@ async def bench_index_stage(settings: Settings, lines: list[bytes], batch: int =
             "batch": batch}
 
 
-async def _count(settings: Settings, index: str) -> int:
+async def _count(client, index: str) -> int:
     """Documents of ``index`` that a search sees now. ``_cat/count`` without forcing a refresh: the refresh
     interval applies, and the embedded Elasticsearch API answers it without scanning the index (its
     refreshes and searches scan every document, so polling them would load it like no real cluster)."""
-    client = make_client(settings)
     try:
         return int((await client.cat.count(index=index, format="json"))[0]["count"])
     except Exception:  # the index does not exist yet
         return 0
-    finally:
-        await client.close()
 
 
 async def _latencies(settings: Settings, index: str, last: int | None = None) -> list[float]:
@@ -229,14 +226,18 @@ class Stack:
     async def wait_searchable(self, index: str, expected: int, started: float, timeout: float = 900) -> tuple[int, float]:
         count = 0
         last_report = 0.0
-        while time.perf_counter() - started < timeout:
-            count = await _count(self.settings, index)
-            if count >= expected:
-                break
-            if time.perf_counter() - last_report >= 5:
-                print(f"   searchable {count}/{expected} after {time.perf_counter() - started:.0f}s", flush=True)
-                last_report = time.perf_counter()
-            await asyncio.sleep(0.25)
+        client = make_client(self.settings)
+        try:
+            while time.perf_counter() - started < timeout:
+                count = await _count(client, index)
+                if count >= expected:
+                    break
+                if time.perf_counter() - last_report >= 5:
+                    print(f"   searchable {count}/{expected} after {time.perf_counter() - started:.0f}s", flush=True)
+                    last_report = time.perf_counter()
+                await asyncio.sleep(0.25)
+        finally:
+            await client.close()
         return count, time.perf_counter() - started
 
     async def warm_up(self, index: str, timeout: float = 180) -> None:

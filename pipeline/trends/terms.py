@@ -210,6 +210,10 @@ class TermHistory:
     def closed_windows(self) -> int:
         return len(self._closed)
 
+    def windows_closed(self) -> list[tuple[Counter[Term], int]]:
+        """The closed windows, oldest first: (term counts, mentions), what :meth:`close_window` was given."""
+        return list(self._closed)
+
     def bursts(self, current: Mapping[Term, int], mentions: int, config: BurstConfig = BurstConfig()) -> list[TermBurst]:
         """Score the current window against the closed ones; nothing before the first window closes."""
         if not self._closed:

@@ -124,7 +124,7 @@ class WatchTrends:
         return trends
 
     def to_state(self) -> dict[str, Any]:
-        closed = [[[[t.kind, t.text, n] for t, n in counts.items()], mentions] for counts, mentions in self.history._closed]
+        closed = [[[[t.kind, t.text, n] for t, n in counts.items()], mentions] for counts, mentions in self.history.windows_closed()]
         return {
             "watch": self.watch, "closed": closed, "closed_until": self.closed_until, "watermark": self.watermark,
             "late": self.late,
