@@ -40,7 +40,7 @@ async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
     await erasures.ready.wait()
     async for events in stream.take_events(settings.index_batch_size, within=settings.index_batch_within):
         async with acknowledged_when_done(events, "index"):
-            documents, origin = [], {}
+            documents, origin, unreadable = [], {}, []
             for event in events:
                 message = event.message
                 try:
@@ -50,20 +50,23 @@ async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
                 except ValueError as exc:
                     letter = dead_letter(f"unreadable enriched record: {exc}", "index", topic=message.topic,
                                          partition=message.partition, offset=message.offset, raw=message.value)
-                    await send_and_confirm([(dead_letter_topic, None, orjson.dumps(letter))])
+                    unreadable.append((dead_letter_topic, None, orjson.dumps(letter)))
                     continue
                 if erasures.is_erased(document):  # tagged before its author was erased
                     continue
                 origin[document["id"]] = message
                 documents.append(document_for(document))
+            await send_and_confirm(unreadable)
             if not documents:
                 continue
             outcome = await until_done(f"indexing {len(documents)} mentions", lambda: sink.write(documents))
+            refused = []
             for document, reason in outcome.dead:
                 message = origin[document["id"]]
                 log.error("mention %s at %s[%s]@%s not indexed: %s", document["id"], message.topic, message.partition,
                           message.offset, reason)
                 letter = dead_letter(reason, "index", topic=message.topic, partition=message.partition,
                                      offset=message.offset, raw=message.value, mention_id=document["id"])
-                await send_and_confirm([(dead_letter_topic, document["id"].encode(), orjson.dumps(letter))])
+                refused.append((dead_letter_topic, document["id"].encode(), orjson.dumps(letter)))
+            await send_and_confirm(refused)
 
