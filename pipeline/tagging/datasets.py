@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,18 @@ def airline_sentiment(root: Path) -> Split:
         if row["text"] not in seen:
             seen.add(row["text"])
             split.add(row["text"], row["label"])
+    return split
+
+
+def airline_complaints(root: Path, exclude: Iterable[str] = ()) -> Split:
+    """The airline tweets as weak complaint labels: negative → 'yes' (their annotators named a reason: late
+    flight, lost luggage, customer service…), neutral and positive → 'no'. Texts in ``exclude`` (the complaint
+    set's own tweets) are left out so one tweet never carries two labels."""
+    excluded = {text.strip().lower() for text in exclude}
+    airline, split = airline_sentiment(root), Split()
+    for text, sentiment in zip(airline.texts, airline.labels):
+        if text.strip().lower() not in excluded:
+            split.add(text, "yes" if sentiment == "negative" else "no")
     return split
 
 

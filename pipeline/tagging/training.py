@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SEED = 20240601
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
+AIRLINE_COMPLAINT_WEIGHT = 0.05
 BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
 FEEDBACK_WEIGHT = 3.0
 LANGUAGE_EXAMPLES = 8000  # per language, for the language detector
@@ -139,6 +140,10 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
 
     complaint = HeadData("complaint", ("no", "yes"), metric=macro_f1, C=10.0)
     complaint.extend(complaint_train)
+    # Weak labels, lightly weighted: over 8-fold cross-validation of the complaint set (folds 0-7) macro-F1 went
+    # 79.8 → 80.7 at the 0.5 cut-off and 80.7 → 81.5 with a tuned one; weights 0.1-0.2 or C = 3 did no better.
+    complaint.extend(datasets.airline_complaints(data_dir, exclude=complaint_train.texts + complaint_val.texts),
+                     weight=AIRLINE_COMPLAINT_WEIGHT)
     complaint.validation = {"preotiuc2019_fold7": complaint_val}
     heads["complaint"] = complaint
 

@@ -22,6 +22,22 @@ def test_tagging_datasets_fold_sets_skip_held_back_folds(tmp_path):
     assert train.labels[train.texts.index("tweet 1")] == "yes"
 
 
+def test_tagging_datasets_airline_complaints_are_negative_tweets_minus_the_complaint_set(tmp_path):
+    folder = tmp_path / "en_airline_sentiment_crowdflower"
+    folder.mkdir()
+    rows = ["text\tlabel\tnegativereason\tairline",
+            "@united lost my bag again\tnegative\tLost Luggage\tUnited",
+            "@united lost my bag again\tnegative\tLost Luggage\tUnited",
+            "@united thanks, great crew\tpositive\t\tUnited",
+            "@united what time is boarding\tneutral\t\tUnited",
+            "@delta Flight delayed 3 hours\tnegative\tLate Flight\tDelta"]
+    (folder / "tweets.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    split = datasets.airline_complaints(tmp_path, exclude=["@DELTA flight delayed 3 hours "])
+    assert list(zip(split.texts, split.labels)) == [("@united lost my bag again", "yes"),
+                                                    ("@united thanks, great crew", "no"),
+                                                    ("@united what time is boarding", "no")]
+
+
 @needs_data
 def test_tagging_datasets_sentiment_labels_are_three_classes():
     en_train, en_val = datasets.english_sentiment(DATA)

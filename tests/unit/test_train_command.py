@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import pipeline.settings
 import pipeline.tagging.features
 from pipeline.cli import app, load_commands
+from pipeline.tagging import datasets
 from pipeline.tagging.bundle import load_bundle
 from pipeline.tagging.feedback import FeedbackRecord, append_feedback, feedback_path
 
@@ -81,7 +82,9 @@ def test_train_command_writes_model_card_and_uses_feedback(tmp_path, monkeypatch
     report = json.loads(result.stdout)["report"]
     assert report["feedback_records"] == 1
     complaint_rows_in_folds_0_to_6 = sum(1 for i in range(4 * 24) if i % 10 < 7)
-    assert report["training_examples"]["complaint"] == complaint_rows_in_folds_0_to_6 + 1
+    airline_weak_labels = len(datasets.airline_complaints(data))
+    assert airline_weak_labels == 9
+    assert report["training_examples"]["complaint"] == complaint_rows_in_folds_0_to_6 + airline_weak_labels + 1
     card = (model_dir / "MODEL_CARD.md").read_text()
     assert "## Validation scores" in card and "complaint" in card and "mentions/s" in card
     bundle = load_bundle(model_dir)
