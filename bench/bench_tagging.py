@@ -3,7 +3,8 @@
 Run from the repository root:  python -m bench.bench_tagging [--data ../shared/datasets]
 Writes bench/results/tagging.json. Peers: fastText trained here on each task's training split (the model behind the
 published test baselines, see bench/fasttext_peer.py), VADER (English sentiment), textblob-fr (French sentiment) and
-the project's first rule tagger; each row gives Veille's ratio to the strongest of them. Speed is measured on ONE pinned core, batches of 500, best of 5 runs.
+the project's first rule tagger; each row gives Veille's ratio to the strongest of them.
+Speed is measured on ONE pinned core, batches of 500, best of 5 runs.
 Validation scores of the trained heads are slightly optimistic: their decision thresholds were tuned there.
 """
 
