@@ -14,7 +14,7 @@ from pipeline.tagging.bundle import ModelBundle
 
 DATA_SOURCES = [
     ("en_sentiment_semeval2017_train", "English sentiment (train)", "SemEval 2013-2016 Task 4A tweets; Twitter ToS, research use, do not redistribute"),
-    ("en_airline_sentiment_crowdflower", "language detector (English examples); complaint (negative = weak 'yes', weight 0.05)", "CrowdFlower / Kaggle Twitter US Airline Sentiment; CC BY-NC-SA 4.0 (non-commercial)"),
+    ("en_airline_sentiment_crowdflower", "English sentiment (train, weight 0.3); complaint (negative = weak 'yes', weight 0.05); language detector (English examples)", "CrowdFlower / Kaggle Twitter US Airline Sentiment; CC BY-NC-SA 4.0 (non-commercial)"),
     ("tweeteval_sentiment_semeval2017", "English sentiment (validation)", "TweetEval; no explicit licence, Twitter ToS"),
     ("fr_sentiment_deft2017_xlmt", "French sentiment (train, validation)", "DEFT 2017 via XLM-T (Apache-2.0 repo, dataset restrictions may apply)"),
     ("fr_sentiment_deft2017_full", "French sentiment (train)", "DEFT 2017 Task 1 training set; CeCILL"),

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 SEED = 20240601
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
-AIRLINE_COMPLAINT_WEIGHT = 0.05
+AIRLINE_COMPLAINT_WEIGHT, AIRLINE_SENTIMENT_WEIGHT = 0.05, 0.3  # the airline tweets in other heads than their own
 BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
 FEEDBACK_WEIGHT = 3.0
 LANGUAGE_EXAMPLES = 8000  # per language, for the language detector
@@ -113,6 +113,9 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
 
     sent_en = HeadData("sentiment_en", SENTIMENT_CLASSES, metric=macro_recall, metric_name="macro_recall", C=1.0)
     sent_en.extend(en_train)
+    # TweetEval validation macro-recall 69.9 → 70.9 at weight 0.3 (70.6 at 0.1; untuned, C = 1); at weight 1 they
+    # had lowered it, when the heads had fewer features.
+    sent_en.extend(datasets.airline_sentiment(data_dir), weight=AIRLINE_SENTIMENT_WEIGHT)
     sent_en.validation = {"tweeteval_sentiment_val": en_val}
     heads["sentiment_en"] = sent_en
 
