@@ -81,12 +81,12 @@ def airline_sentiment(root: Path) -> Split:
     return split
 
 
-def airline_complaints(root: Path, exclude: Iterable[str] = ()) -> Split:
-    """The airline tweets as weak complaint labels: negative → 'yes' (their annotators named a reason: late
+def airline_complaints(airline: Split, exclude: Iterable[str] = ()) -> Split:
+    """The airline tweets (:func:`airline_sentiment`) as weak complaint labels: negative → 'yes' (their annotators named a reason: late
     flight, lost luggage, customer service…), neutral and positive → 'no'. Texts in ``exclude`` (the complaint
     set's own tweets) are left out so one tweet never carries two labels."""
     excluded = {text.strip().lower() for text in exclude}
-    airline, split = airline_sentiment(root), Split()
+    split = Split()
     for text, sentiment in zip(airline.texts, airline.labels):
         if text.strip().lower() not in excluded:
             split.add(text, "yes" if sentiment == "negative" else "no")

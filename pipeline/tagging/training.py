@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 SEED = 20240601
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
-AIRLINE_COMPLAINT_WEIGHT, AIRLINE_SENTIMENT_WEIGHT = 0.05, 0.3  # the airline tweets in other heads than their own
+AIRLINE_COMPLAINT_WEIGHT, AIRLINE_SENTIMENT_WEIGHT = 0.05, 0.3  # weights of the airline tweets there
 BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
 FEEDBACK_WEIGHT = 3.0
 LANGUAGE_EXAMPLES = 8000  # per language, for the language detector
@@ -91,11 +91,12 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     hate = datasets.hate(data_dir)
     complaint_train, complaint_val = datasets.complaints(data_dir)
     fake_train, fake_val = datasets.false_information(data_dir)
+    airline = datasets.airline_sentiment(data_dir)
 
     heads: dict[str, HeadData] = {}
 
     lang = HeadData("lang", ("en", "fr", "other"), metric=macro_f1, C=10.0)
-    english_pool = Split(en_train.texts + datasets.airline_sentiment(data_dir).texts + offensive["olid"][0].texts
+    english_pool = Split(en_train.texts + airline.texts + offensive["olid"][0].texts
                          + complaint_train.texts + fake_train.texts)
     french_pool = Split(fr_train.texts + fr_deft.texts + offensive["mlma"][0].texts + offensive["cyberagressionado"][0].texts)
     other = other_language_texts(seed=seed)
@@ -115,7 +116,7 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     sent_en.extend(en_train)
     # TweetEval validation macro-recall 69.9 → 70.9 at weight 0.3 (70.6 at 0.1; untuned, C = 1); at weight 1 they
     # had lowered it, when the heads had fewer features.
-    sent_en.extend(datasets.airline_sentiment(data_dir), weight=AIRLINE_SENTIMENT_WEIGHT)
+    sent_en.extend(airline, weight=AIRLINE_SENTIMENT_WEIGHT)
     sent_en.validation = {"tweeteval_sentiment_val": en_val}
     heads["sentiment_en"] = sent_en
 
@@ -145,7 +146,7 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     complaint.extend(complaint_train)
     # Weak labels, lightly weighted: over 8-fold cross-validation of the complaint set (folds 0-7) macro-F1 went
     # 79.8 → 80.7 at the 0.5 cut-off and 80.7 → 81.5 with a tuned one; weights 0.1-0.2 or C = 3 did no better.
-    complaint.extend(datasets.airline_complaints(data_dir, exclude=complaint_train.texts + complaint_val.texts),
+    complaint.extend(datasets.airline_complaints(airline, exclude=complaint_train.texts + complaint_val.texts),
                      weight=AIRLINE_COMPLAINT_WEIGHT)
     complaint.validation = {"preotiuc2019_fold7": complaint_val}
     heads["complaint"] = complaint

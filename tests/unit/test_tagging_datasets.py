@@ -32,7 +32,7 @@ def test_tagging_datasets_airline_complaints_are_negative_tweets_minus_the_compl
             "@united what time is boarding\tneutral\t\tUnited",
             "@delta Flight delayed 3 hours\tnegative\tLate Flight\tDelta"]
     (folder / "tweets.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    split = datasets.airline_complaints(tmp_path, exclude=["@DELTA flight delayed 3 hours "])
+    split = datasets.airline_complaints(datasets.airline_sentiment(tmp_path), exclude=["@DELTA flight delayed 3 hours "])
     assert list(zip(split.texts, split.labels)) == [("@united lost my bag again", "yes"),
                                                     ("@united thanks, great crew", "no"),
                                                     ("@united what time is boarding", "no")]

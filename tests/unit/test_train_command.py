@@ -82,7 +82,7 @@ def test_train_command_writes_model_card_and_uses_feedback(tmp_path, monkeypatch
     report = json.loads(result.stdout)["report"]
     assert report["feedback_records"] == 1
     complaint_rows_in_folds_0_to_6 = sum(1 for i in range(4 * 24) if i % 10 < 7)
-    airline_weak_labels = len(datasets.airline_complaints(data))
+    airline_weak_labels = len(datasets.airline_complaints(datasets.airline_sentiment(data)))
     assert airline_weak_labels == 9
     assert report["training_examples"]["complaint"] == complaint_rows_in_folds_0_to_6 + airline_weak_labels + 1
     card = (model_dir / "MODEL_CARD.md").read_text()
