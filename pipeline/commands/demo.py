@@ -63,6 +63,10 @@ async def count_indexed(settings: Settings, ids: set[str], since: datetime | Non
         await client.close()
 
 
+def dead_letter_total(settings: Settings) -> int:
+    return sum(asyncio.run(end_offsets(settings, settings.topic(DEADLETTER))).values())
+
+
 async def summary(settings: Settings) -> dict:
     client = make_client(settings)
     try:
@@ -107,7 +111,7 @@ def demo_command(
     typer.echo(f"    worker pid {pid}, log {agents.log_file}")
 
     typer.secho("4/5 replaying the sample stream", bold=True)
-    dead_before = sum(asyncio.run(end_offsets(settings, settings.topic(DEADLETTER))).values())
+    dead_before = dead_letter_total(settings)
     replay_started = datetime.now(UTC)
     stats = asyncio.run(replay(SAMPLE, rate or None, rebase=True, limit=None))
     bad = asyncio.run(replay(MALFORMED, None, rebase=False, limit=None, quiet=True))
@@ -119,7 +123,7 @@ def demo_command(
     indexed = dead_letters = 0
     while time.monotonic() - started < timeout:
         indexed = asyncio.run(count_indexed(settings, ids, since=replay_started))
-        dead_letters = sum(asyncio.run(end_offsets(settings, settings.topic(DEADLETTER))).values()) - dead_before
+        dead_letters = dead_letter_total(settings) - dead_before
         typer.echo(f"    searchable {indexed}/{len(ids)}, dead letters {dead_letters}/{bad.sent}", err=True)
         if indexed >= len(ids) and dead_letters >= bad.sent:
             break

@@ -82,9 +82,9 @@ def airline_sentiment(root: Path) -> Split:
 
 
 def airline_complaints(airline: Split, exclude: Iterable[str] = ()) -> Split:
-    """The airline tweets (:func:`airline_sentiment`) as weak complaint labels: negative → 'yes' (their annotators named a reason: late
-    flight, lost luggage, customer service…), neutral and positive → 'no'. Texts in ``exclude`` (the complaint
-    set's own tweets) are left out so one tweet never carries two labels."""
+    """The airline tweets (:func:`airline_sentiment`) as weak complaint labels: negative → 'yes' (their
+    annotators named a reason: late flight, lost luggage, customer service…), neutral and positive → 'no'.
+    Texts in ``exclude`` (the complaint set's own tweets) are left out so one tweet never carries two labels."""
     excluded = {text.strip().lower() for text in exclude}
     split = Split()
     for text, sentiment in zip(airline.texts, airline.labels):
