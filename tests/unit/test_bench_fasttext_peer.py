@@ -50,10 +50,15 @@ def test_fasttext_peer_training_is_reproducible(tmp_path):
     assert set(predictions[0]) == {"yes", "no"}
 
 
-def test_fasttext_peer_best_of_grid_is_never_below_defaults():
-    train, val = toy_split(200, seed=5, noise=0.25), toy_split(200, seed=6)
-    scores = fasttext_peer.score_peer(train.texts, train.labels, val.texts, val.labels, macro_f1, grid=UNIGRAM_GRID)
-    assert scores.best_of_grid >= scores.defaults
+def test_fasttext_peer_best_of_grid_reports_the_grid_point_that_scores_highest():
+    train, val = toy_split(200, seed=5, noise=0.1), toy_split(200, seed=6)
+    starved = {"epoch": 1, "lr": 0.001, "wordNgrams": 1}  # barely moves from its random start
+    trained = {"epoch": 25, "lr": 0.5, "wordNgrams": 1}
+    scores = fasttext_peer.score_peer(train.texts, train.labels, val.texts, val.labels, macro_f1, grid=[starved, trained])
+    assert scores.best_params == trained
+    assert scores.best_of_grid > 90.0
+    starved_alone = fasttext_peer.score_peer(train.texts, train.labels, val.texts, val.labels, macro_f1, grid=[starved])
+    assert starved_alone.best_of_grid < scores.best_of_grid
 
 
 def test_fasttext_peer_share_tagged_counts_the_label_on_unseen_text():
