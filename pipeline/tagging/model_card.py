@@ -131,7 +131,11 @@ def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path
          "tweets) 75.6-75.7; static MiniLM token vectors (model2vec-style: each WordPiece token run alone through "
          "the fine-tuned or the base model) mean- or max-pooled as 384 extra columns 74.6-75.7, and a static-"
          "embedding student (token table fine-tuned, OLID train) 73.4 alone, 71.9 with the pseudo-labels after 2 "
-         "epochs; averaged with the linear head 75.8-76.7, no gain."),
+         "epochs; averaged with the linear head 75.8-76.7, no gain; stacking the troll head's out-of-fold logit "
+         "with the other heads' logits and the profanity column 77.0 at best; fastText (trained on OLID train) "
+         "averaged with the linear head 74.0-76.3 at weights 0.5-0.8; HatEval as extra training data for the "
+         "current head (all of it or its positives, weights 0.1 and 0.3) 75.6-76.2; hatesonar's ONNX model "
+         "cannot load without the en_US.UTF-8 locale."),
         ("- Troll has one head per language since v3: trained together, French CyberAgressionAdo fell to 73.9 "
          "while English gained nothing."),
         "- Legal violation: HatEval covers hate against immigrants and women only; the rest is lexicon.",
