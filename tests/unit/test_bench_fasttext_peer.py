@@ -9,7 +9,6 @@ from pipeline.tagging.training import macro_f1
 
 POSITIVE_WORDS = ["great", "love", "perfect", "merci", "super", "bravo"]
 NEGATIVE_WORDS = ["awful", "broken", "hate", "nul", "arnaque", "honte"]
-UNIGRAM_GRID = [params for params in fasttext_peer.GRID if params["wordNgrams"] == 1]  # bigram models allocate 800 MB
 FILLER = ["the", "order", "delivery", "today", "la", "commande", "@user", "!", "?"]
 
 
