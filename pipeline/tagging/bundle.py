@@ -23,7 +23,8 @@ class ModelBundle:
     featurizer: Featurizer
     weights: np.ndarray  # n_features × n_outputs, float32
     bias: np.ndarray  # n_outputs
-    # name -> {"classes": [...], "start": column, "threshold": float | None, "offsets": [per-class logit shift] | None}
+    # name -> {"classes": [...], "start": column, "threshold": float | None, "offsets": [per-class logit shift] | None,
+    #          "gate": binary head whose P(yes) below its threshold scales this head's P(yes) down | None}
     heads: dict[str, dict]
     report: dict = field(default_factory=dict)
 
@@ -37,12 +38,21 @@ class ModelBundle:
     def head_probabilities(self, logits: np.ndarray, name: str) -> np.ndarray:
         """(n, n_classes) for multi-class heads; (n,) of P(yes) for binary heads."""
         start = self.heads[name]["start"]
-        return self._probabilities(name, logits[:, start: start + self.head_width(name)])
+        p = self._probabilities(name, logits[:, start: start + self.head_width(name)])
+        gate = self.heads[name].get("gate")
+        return self._gated(p, gate, self.head_probabilities(logits, gate)) if gate else p
 
     def head_scores(self, X, name: str) -> np.ndarray:
         start, width = self.heads[name]["start"], self.head_width(name)
         logits = np.asarray(X @ self.weights[:, start: start + width]) + self.bias[start: start + width]
-        return self._probabilities(name, logits)
+        p = self._probabilities(name, logits)
+        gate = self.heads[name].get("gate")
+        return self._gated(p, gate, self.head_scores(X, gate)) if gate else p
+
+    def _gated(self, p_yes: np.ndarray, gate: str, p_gate: np.ndarray) -> np.ndarray:
+        """P(yes) where the gate head says yes; below the gate's threshold, scaled down in proportion."""
+        at = self.heads[gate].get("threshold") or 0.5
+        return p_yes * np.minimum(1.0, p_gate / at)
 
     def _probabilities(self, name: str, logits: np.ndarray) -> np.ndarray:
         offsets = self.heads[name].get("offsets")

@@ -13,7 +13,7 @@ from pipeline.tagging import TagInput
 from pipeline.tagging.bundle import ModelBundle
 
 DATA_SOURCES = [
-    ("en_sentiment_semeval2017_train", "English sentiment (train)", "SemEval 2013-2016 Task 4A tweets; Twitter ToS, research use, do not redistribute"),
+    ("en_sentiment_semeval2017_train", "English sentiment (train); 15,000 of them as off-topic examples for the false-information topic gate", "SemEval 2013-2016 Task 4A tweets; Twitter ToS, research use, do not redistribute"),
     ("en_airline_sentiment_crowdflower", "English sentiment (train, weight 0.3); complaint (negative = weak 'yes', weight 0.05); language detector (English examples)", "CrowdFlower / Kaggle Twitter US Airline Sentiment; CC BY-NC-SA 4.0 (non-commercial)"),
     ("tweeteval_sentiment_semeval2017", "English sentiment (validation)", "TweetEval; no explicit licence, Twitter ToS"),
     ("fr_sentiment_deft2017_xlmt", "French sentiment (train, validation)", "DEFT 2017 via XLM-T (Apache-2.0 repo, dataset restrictions may apply)"),
@@ -23,7 +23,7 @@ DATA_SOURCES = [
     ("fr_toxic_cyberagressionado_v1", "troll, French head (scenario-split train/validation)", "CyberAgressionAdo-v1; no licence stated, research use"),
     ("tweeteval_hate_hateval2019", "legal violation (train, validation)", "HatEval 2019 via TweetEval; no explicit licence"),
     ("complaints_preotiuc2019", "complaint (folds 0-6 train, fold 7 validation)", "Preotiuc-Pietro et al. 2019; no licence stated, research use"),
-    ("en_covid_fakenews_constraint2021", "false information (train, validation)", "CONSTRAINT@AAAI-2021 (CodaLab terms; MIT repo copy)"),
+    ("en_covid_fakenews_constraint2021", "false information (train, validation); its topic gate (all of it as on-topic, against ordinary tweets: SemEval, complaint and OLID training tweets)", "CONSTRAINT@AAAI-2021 (CodaLab terms; MIT repo copy)"),
     ("spaCy example sentences and stop words", "language detector 'other' class", "spaCy, MIT"),
     ("alt-profanity-check (PyPI package, its shipped model)", "profanity-probability feature column (all heads)",
      "MIT; its authors trained it on Davidson et al. 2017 offensive-language tweets and Jigsaw Wikipedia comments"),
@@ -69,7 +69,8 @@ def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path
         "and 1 column of alt-profanity-check's profanity probability (its PyPI package ships that linear model); "
         f"{bundle.featurizer.n_features:,} features): language (en / fr / other), sentiment "
         "(English and French heads), troll (English and French heads), legal violation (bilingual), complaint and false information "
-        "(English only). Counterfeit, copyright, review (and French complaint / false-information cues) come from "
+        "(English only; the false-information score is scaled down where its topic gate, a head trained on CONSTRAINT's "
+        "tweets against ordinary ones, says P(on topic) < 0.5). Counterfeit, copyright, review (and French complaint / false-information cues) come from "
         "the lexicons in `pipeline/tagging/lexicons.yaml`; `positive` is praise = positive sentiment without "
         "a problem category; `neutral` only when nothing else applies. Binary thresholds tuned on the first "
         "validation set of each head (French troll: the mean over its two French sets), per-class logit offsets of the sentiment heads too, and the regularisation "
@@ -120,7 +121,8 @@ def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path
         "## Known limits",
         "- Complaint and false-information heads are English-only (no French labelled data); French relies on lexicons.",
         ("- The false-information head learnt COVID-19 news (CONSTRAINT 2021); off that topic treat it as weak. "
-         "Ordinary tweets were added as light negatives: it flags the share of ordinary tweets shown above."),
+         "Its topic gate keeps it from flagging ordinary tweets (the share shown above), and also from flagging "
+         "false claims on topics far from CONSTRAINT's: CM corrections that add the category teach the gate too."),
         ("- Troll: OLID validation macro-F1 is below the 78 target. Tried (OLID validation macro-F1, thresholds "
          "tuned there): linear variants (SVM, NB weighting, HatEval as extra positives, C 0.3-3) 72-73; the "
          "alt-profanity-check column 76.4 (kept); all-MiniLM-L6-v2 fine-tuned 1 epoch on OLID train 77.5 (76.4 as "

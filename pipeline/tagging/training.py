@@ -33,9 +33,10 @@ SEED = 20240601
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
 AIRLINE_COMPLAINT_WEIGHT, AIRLINE_SENTIMENT_WEIGHT = 0.05, 0.3  # weights of the airline tweets there
 BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation")
+FALSE_INFORMATION_TOPIC = "false_information_topic"  # the gate of the false-information head (not a category)
 FEEDBACK_WEIGHT = 3.0
 LANGUAGE_EXAMPLES = 8000  # per language, for the language detector
-ORDINARY_TWEETS, ORDINARY_WEIGHT = 15000, 0.05  # extra negatives for the false-information head
+ORDINARY_TWEETS = 15000  # ordinary tweets sampled as off-topic examples for the false-information topic gate
 
 
 def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
@@ -69,6 +70,8 @@ class HeadData:
     C: float = 1.0
     # tune the threshold for the mean score over every validation set instead of the first one only
     tune_on_all_sets: bool = False
+    tune: bool = True  # False: the threshold stays at 0.5
+    gate: str | None = None  # a binary head whose P(yes) below its threshold scales this head's P(yes) down
 
     def extend(self, split: Split, weight: float = 1.0) -> None:
         self.texts.extend(split.texts)
@@ -152,13 +155,21 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     heads["complaint"] = complaint
 
     # CONSTRAINT's "real" class is formal news: alone, the head calls 93 % of ordinary tweets false information.
-    # Ordinary tweets, lightly weighted, teach it that casual style is not the signal.
+    # So it is gated by a topic head (CONSTRAINT's tweets, real and fake, against ordinary tweets): below the
+    # gate's 0.5 its score is scaled down. On validation, against one head with ordinary tweets as light negatives
+    # (weight 0.05): CONSTRAINT weighted F1 94.3 -> 95.5, ordinary tweets flagged 3.5 % -> 0.5 %.
     ordinary = Split(_sample(en_train, ORDINARY_TWEETS, rng) + complaint_train.texts + offensive["olid"][0].texts)
     ordinary.labels = ["no"] * len(ordinary.texts)
-    fake = HeadData("false_information", ("no", "yes"), metric=weighted_f1, metric_name="weighted_f1", C=10.0)
-    fake.extend(fake_train)
-    fake.extend(ordinary, weight=ORDINARY_WEIGHT)
     ordinary_val = en_val.texts + complaint_val.texts + offensive["olid"][1].texts
+    topic = HeadData(FALSE_INFORMATION_TOPIC, ("no", "yes"), metric=macro_f1, C=10.0, tune=False)
+    topic.extend(Split(fake_train.texts, ["yes"] * len(fake_train)))
+    topic.extend(ordinary)
+    topic.validation = {"constraint2021_val_vs_ordinary": Split(fake_val.texts + ordinary_val,
+                                                                ["yes"] * len(fake_val) + ["no"] * len(ordinary_val))}
+    heads[FALSE_INFORMATION_TOPIC] = topic
+    fake = HeadData("false_information", ("no", "yes"), metric=weighted_f1, metric_name="weighted_f1", C=10.0,
+                    gate=FALSE_INFORMATION_TOPIC)
+    fake.extend(fake_train)
     fake.validation = {"constraint2021_val": fake_val,
                        "ordinary_tweets_val": Split(ordinary_val, ["no"] * len(ordinary_val))}
     heads["false_information"] = fake
@@ -186,6 +197,8 @@ def add_feedback(heads: dict[str, HeadData], feedback: Sequence[FeedbackRecord])
                 continue
             if category in record.add:
                 heads[name].extend(Split([record.text], ["yes"]), FEEDBACK_WEIGHT)
+                if heads[name].gate:  # a confirmed case is on a topic the gate must let through
+                    heads[heads[name].gate].extend(Split([record.text], ["yes"]), FEEDBACK_WEIGHT)
             elif category in record.remove:
                 heads[name].extend(Split([record.text], ["no"]), FEEDBACK_WEIGHT)
 
@@ -253,6 +266,8 @@ def train_bundle(heads: dict[str, HeadData], seed: int = SEED, featurizer: Featu
         columns.append(coef.T)
         biases.append(intercept.astype(np.float32))
         layout[name] = {"classes": list(head.classes), "start": start, "threshold": None, "offsets": None}
+        if head.gate:
+            layout[name]["gate"] = head.gate
         start += coef.shape[0]
         log.info("trained %s on %d examples in %.1fs", name, len(head.texts), time.perf_counter() - t0)
     bundle = ModelBundle(MODEL_NAME, featurizer, np.ascontiguousarray(np.hstack(columns)), np.concatenate(biases), layout)
@@ -279,7 +294,7 @@ def evaluate(bundle: ModelBundle, heads: dict[str, HeadData], tune: bool = False
         for index, (set_name, split) in enumerate(head.validation.items()):
             if not len(split):
                 continue
-            if tune and index == 0 and len(head.classes) == 2:
+            if tune and head.tune and index == 0 and len(head.classes) == 2:
                 p_yes = bundle.head_scores(bundle.featurizer.transform(split.texts), name)
                 others = [(other.labels, bundle.head_scores(bundle.featurizer.transform(other.texts), name))
                           for other in list(head.validation.values())[1:] if head.tune_on_all_sets]

@@ -5,11 +5,12 @@ import random
 import numpy as np
 import pytest
 
-from pipeline.tagging.bundle import load_bundle, model_paths, save_bundle
+from pipeline.tagging.bundle import load_bundle, model_paths, probabilities, save_bundle
 from pipeline.tagging.datasets import Split
 from pipeline.tagging.features import Featurizer
 from pipeline.tagging.feedback import FeedbackRecord
 from pipeline.tagging.training import (
+    FALSE_INFORMATION_TOPIC,
     FEEDBACK_WEIGHT,
     HeadData,
     add_feedback,
@@ -41,9 +42,10 @@ def binary_split(rng: random.Random, yes_words: list[str], n: int = 60) -> Split
     return split
 
 
-def tiny_heads(seed: int = 0, troll_per_language: bool = False) -> dict[str, HeadData]:
+def tiny_heads(seed: int = 0, troll_per_language: bool = False, gated: bool = False) -> dict[str, HeadData]:
     """Every head on made-up words; with ``troll_per_language`` troll is two heads, ``troll_en`` (English insults)
-    and ``troll_fr`` (French insults), as in the shipped model."""
+    and ``troll_fr`` (French insults), as in the shipped model; with ``gated`` false information has a topic gate
+    (texts with "virus" or "vaccine" are on topic), as in the shipped model."""
     rng = random.Random(seed)
     heads = {}
     lang = HeadData("lang", ("en", "fr", "other"))
@@ -73,6 +75,12 @@ def tiny_heads(seed: int = 0, troll_per_language: bool = False) -> dict[str, Hea
             head.extend(binary_split(rng, words))
             head.validation = {"val": binary_split(rng, words, 20), "other_val": binary_split(rng, words, 20)}
             heads[head.name] = head
+    if gated:
+        topic = HeadData(FALSE_INFORMATION_TOPIC, ("no", "yes"), tune=False)
+        topic.extend(binary_split(rng, ["virus", "vaccine"]))
+        topic.validation = {"val": binary_split(rng, ["virus", "vaccine"], 20)}
+        heads[FALSE_INFORMATION_TOPIC] = topic
+        heads["false_information"].gate = FALSE_INFORMATION_TOPIC
     return heads
 
 
@@ -171,3 +179,32 @@ def test_train_feedback_goes_to_the_language_head():
     add_feedback(heads, [FeedbackRecord(text="quelle bande de nuls", lang="fr", add=["troll"])])
     assert heads["troll_fr"].texts[-1] == "quelle bande de nuls" and heads["troll_fr"].labels[-1] == "yes"
     assert len(heads["troll_en"].texts) == before
+
+
+def test_train_bundle_gate_scales_the_gated_head_down_off_topic_only():
+    bundle = train_bundle(tiny_heads(gated=True), featurizer=Featurizer(2**12, 2**12))
+    assert bundle.heads["false_information"]["gate"] == FALSE_INFORMATION_TOPIC
+    assert bundle.heads[FALSE_INFORMATION_TOPIC]["threshold"] is None  # tune=False: the gate opens at 0.5
+    assert "gate" not in bundle.heads["complaint"]
+    texts = ["hoax coverup hoax coverup", "virus vaccine hoax coverup", "store opens monday virus vaccine"]
+    X = bundle.featurizer.transform(texts)
+    logits = bundle.all_logits(X)
+    start = bundle.heads["false_information"]["start"]
+    ungated = probabilities(logits[:, start: start + 1])
+    p_topic = bundle.head_scores(X, FALSE_INFORMATION_TOPIC)
+    gated = bundle.head_scores(X, "false_information")
+    assert p_topic[0] < 0.5 < p_topic[1]
+    assert gated[0] == pytest.approx(ungated[0] * p_topic[0] / 0.5, rel=1e-5) and gated[0] < ungated[0]
+    assert gated[1] == pytest.approx(ungated[1], rel=1e-5)
+    assert np.allclose(bundle.head_probabilities(logits, "false_information"), gated, rtol=1e-5)
+
+
+def test_train_feedback_adding_a_gated_category_teaches_its_gate_too():
+    heads = tiny_heads(gated=True)
+    topic_before = len(heads[FALSE_INFORMATION_TOPIC].texts)
+    add_feedback(heads, [FeedbackRecord(text="the bulbs cause cancer", lang="en", add=["false_information"]),
+                         FeedbackRecord(text="official recall notice", lang="en", remove=["false_information"])])
+    assert heads["false_information"].labels[-2:] == ["yes", "no"]
+    topic = heads[FALSE_INFORMATION_TOPIC]
+    assert len(topic.texts) == topic_before + 1
+    assert (topic.texts[-1], topic.labels[-1], topic.weights[-1]) == ("the bulbs cause cancer", "yes", FEEDBACK_WEIGHT)

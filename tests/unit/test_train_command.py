@@ -88,7 +88,9 @@ def test_train_command_writes_model_card_and_uses_feedback(tmp_path, monkeypatch
     card = (model_dir / "MODEL_CARD.md").read_text()
     assert "## Validation scores" in card and "complaint" in card and "mentions/s" in card
     bundle = load_bundle(model_dir)
-    assert set(bundle.heads) == {"lang", "sentiment_en", "sentiment_fr", "troll_en", "troll_fr", "complaint", "false_information", "legal_violation"}
+    assert set(bundle.heads) == {"lang", "sentiment_en", "sentiment_fr", "troll_en", "troll_fr", "complaint", "false_information",
+                                 "false_information_topic", "legal_violation"}
+    assert bundle.heads["false_information"]["gate"] == "false_information_topic"
 
 
 def test_train_command_rejects_missing_data_folder(tmp_path):
