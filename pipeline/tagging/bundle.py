@@ -49,10 +49,14 @@ class ModelBundle:
         gate = self.heads[name].get("gate")
         return self._gated(p, gate, self.head_scores(X, gate)) if gate else p
 
+    def threshold(self, name: str) -> float:
+        """The P(yes) cut-off of a binary head: its tuned threshold, else 0.5."""
+        value = self.heads[name].get("threshold")
+        return 0.5 if value is None else float(value)
+
     def _gated(self, p_yes: np.ndarray, gate: str, p_gate: np.ndarray) -> np.ndarray:
         """P(yes) where the gate head says yes; below the gate's threshold, scaled down in proportion."""
-        at = self.heads[gate].get("threshold") or 0.5
-        return p_yes * np.minimum(1.0, p_gate / at)
+        return p_yes * np.minimum(1.0, p_gate / self.threshold(gate))
 
     def _probabilities(self, name: str, logits: np.ndarray) -> np.ndarray:
         offsets = self.heads[name].get("offsets")

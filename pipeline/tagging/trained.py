@@ -75,8 +75,7 @@ class TrainedTagger:
         return cls(load_bundle(model_dir), load_lexicons(lexicon_file), load_playbook(playbook_file))
 
     def threshold(self, head: str) -> float:
-        value = self.bundle.heads[head].get("threshold")
-        return 0.5 if value is None else float(value)
+        return self.bundle.threshold(head)
 
     def tag_batch(self, items: Sequence[TagInput]) -> list[Tags]:
         if not items:

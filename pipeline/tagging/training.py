@@ -281,7 +281,7 @@ def predict_labels(bundle: ModelBundle, name: str, texts: Sequence[str]) -> tupl
     scores = bundle.head_scores(bundle.featurizer.transform(texts), name)
     head = bundle.heads[name]
     if scores.ndim == 1:
-        threshold = head["threshold"] if head["threshold"] is not None else 0.5
+        threshold = bundle.threshold(name)
         return ["yes" if p >= threshold else "no" for p in scores], scores
     return [head["classes"][i] for i in scores.argmax(axis=1)], scores
 
