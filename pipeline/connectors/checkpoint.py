@@ -106,6 +106,9 @@ class RecentIds:
             self._ids.popitem(last=False)
         return True
 
+    def discard(self, mention_id: str) -> None:
+        self._ids.pop(mention_id, None)
+
     def newest(self, count: int) -> list[str]:
         if count <= 0:
             return []

@@ -171,10 +171,15 @@ class WebhookConnector(LiveConnector):
         if not signature_matches(received, expected):
             return self.refuse(request, 401, f"{'missing' if not received else 'invalid'} {header}")
         result = self.normalizer()(body, source_hint=None, fetched_at=now_utc())
+        # emit() remembers each id as it hands it to the producer; until Kafka acknowledged the batch
+        # those ids are only pending, and a 503 must forget them so that the sender's retry is stored.
+        pending = {m.id for m in result.mentions if m.id not in self.recent}
         try:
             outcome = await self.emit(result, payload=body, where=f"webhook {request.path}")
             await self.sink.flush()
         except Exception as exc:  # noqa: BLE001 - Kafka unreachable: answer 503 so the sender retries
+            for mention_id in pending:
+                self.recent.discard(mention_id)
             self.record_error(request.path, exc)
             return web.json_response({"error": "cannot store the event now, retry later"}, status=503)
         self.record_success()
