@@ -11,7 +11,7 @@ import orjson
 import typer
 
 from pipeline.cli import app
-from pipeline.query import QuerySyntaxError, compile_query
+from pipeline.query import QuerySyntaxError, QueryTooLarge, compile_query
 from pipeline.query.search import build_search_request, format_mention_line, parse_time_bound
 from pipeline.settings import Settings, get_settings
 
@@ -51,6 +51,9 @@ def search_command(
     """
     try:
         compiled = compile_query(query)
+    except QueryTooLarge as exc:
+        typer.echo(exc.one_line(), err=True)
+        raise typer.Exit(2) from None
     except QuerySyntaxError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

@@ -7,6 +7,6 @@ See :mod:`pipeline.query.parser` for the syntax. A bad query raises :class:`Quer
 """
 
 from pipeline.query.elasticsearch import compile_query, to_elasticsearch
-from pipeline.query.parser import QuerySyntaxError, parse_query
+from pipeline.query.parser import QuerySyntaxError, QueryTooLarge, parse_query
 
-__all__ = ["QuerySyntaxError", "compile_query", "parse_query", "to_elasticsearch"]
+__all__ = ["QuerySyntaxError", "QueryTooLarge", "compile_query", "parse_query", "to_elasticsearch"]

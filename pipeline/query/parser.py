@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from pipeline.query.ast import (
@@ -71,7 +71,7 @@ VALUE: /[^\s()"]+/
 %ignore /\s+/
 """
 
-_PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False)
+_PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False, propagate_positions=True)
 
 _FRIENDLY_TOKENS = {
     "_OR": "OR",
@@ -87,6 +87,15 @@ _FRIENDLY_TOKENS = {
     "VALUE": "a value",
     "$END": "the end of the query",
 }
+
+# Limits that keep one query from freezing Elasticsearch (a 500-word filter blocked indexing for
+# minutes) and the parser's recursion within Python's stack. Every refusal names the limit.
+MAX_QUERY_CHARS = 2_000
+MAX_QUERY_WORDS = 100  # words of terms, phrases, wildcards and field values together
+MAX_QUERY_DEPTH = 12  # operators (AND, OR, NOT, NEAR) nested inside one another
+MAX_NEAR_DISTANCE = 100
+
+_SHOWN_CHARS = 120
 
 _DATE_MATH = re.compile(r"now(?:[+-]\d+[yMwdhHms])*(?:/[yMwdhHms])?$")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)([kKmM]?)$")
@@ -112,33 +121,88 @@ class QuerySyntaxError(ValueError):
         line_end = self.query.find("\n", self.position)
         line = self.query[line_start : line_end if line_end != -1 else len(self.query)]
         column = self.position - line_start
+        if len(line) > _SHOWN_CHARS:  # an excerpt around the culprit, not the whole of a huge query
+            start = max(0, min(column - _SHOWN_CHARS // 2, len(line) - _SHOWN_CHARS))
+            line = ("…" if start else "") + line[start : start + _SHOWN_CHARS] + ("…" if start + _SHOWN_CHARS < len(line) else "")
+            column = column - start + (1 if start else 0)
         # Tabs would shift the caret; every other character is one column wide.
         shown = line.replace("\t", " ")
         return f"{self.message} (at position {self.position})\n  {shown}\n  {' ' * column}^"
 
 
+class QueryTooLarge(QuerySyntaxError):
+    """A query over one of the size limits (characters, words, nesting, NEAR distance); the message names it."""
+
+    def one_line(self) -> str:
+        return f"{self.message} (at position {self.position})"
+
+
 class _SemanticError(Exception):
-    def __init__(self, message: str, position: int):
+    def __init__(self, message: str, position: int, too_large: bool = False):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.too_large = too_large
 
 
 def parse_query(query: str) -> Node:
     """Parse ``query`` into an AST; raise :class:`QuerySyntaxError` with the position of the first problem."""
     if not query.strip():
         raise QuerySyntaxError("the query is empty", query, 0)
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLarge(f"the query is {len(query)} characters long; a query has at most "
+                               f"{MAX_QUERY_CHARS} characters", query, MAX_QUERY_CHARS)
     try:
         tree = _PARSER.parse(query)
     except UnexpectedInput as exc:
         message, position = _describe_parse_error(query, exc)
         raise QuerySyntaxError(message, query, position) from None
     try:
+        _check_size(tree)
+    except _SemanticError as exc:
+        raise QueryTooLarge(exc.message, query, exc.position) from None
+    try:
         return _ToAst().transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, _SemanticError):
-            raise QuerySyntaxError(exc.orig_exc.message, query, exc.orig_exc.position) from None
+            error = QueryTooLarge if exc.orig_exc.too_large else QuerySyntaxError
+            raise error(exc.orig_exc.message, query, exc.orig_exc.position) from None
         raise
+
+
+_NESTING_RULES = frozenset({"or_", "and_", "not_", "near", "field"})
+
+
+def _check_size(tree: Tree) -> None:
+    """Refuse a parse tree over the word or nesting limits, walking it without recursion (the
+    transformer recurses, so a NOT repeated a thousand times must be stopped here)."""
+    words = 0
+    stack: list[tuple[Tree | Token, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Token):
+            if node.type in ("TERM", "PHRASE", "VALUE"):
+                words += max(1, len(str(node).strip('"').split()))
+                if words > MAX_QUERY_WORDS:
+                    raise _SemanticError(f"the query has more than {MAX_QUERY_WORDS} words; a query has at most "
+                                         f"{MAX_QUERY_WORDS} words (split it, or use a watch)", node.start_pos)
+            continue
+        if node.data in _NESTING_RULES:
+            depth += 1
+            if depth > MAX_QUERY_DEPTH:
+                raise _SemanticError(f"the query nests operators more than {MAX_QUERY_DEPTH} deep; AND, OR, NOT "
+                                     f"and NEAR nest at most {MAX_QUERY_DEPTH} deep", _first_position(node))
+        stack.extend((child, depth) for child in reversed(node.children))
+
+
+def _first_position(node: Tree) -> int:
+    while isinstance(node, Tree):
+        if node.meta and not node.meta.empty:
+            return node.meta.start_pos
+        if not node.children:
+            return 0
+        node = node.children[0]
+    return node.start_pos if isinstance(node, Token) else 0
 
 
 @v_args(inline=True)
@@ -183,6 +247,10 @@ class _ToAst(Transformer):
         _, _, distance = str(op).partition("/")
         if not distance:
             raise _SemanticError("NEAR needs a distance in words, e.g. NEAR/3", op.start_pos)
+        if len(distance) > 6 or int(distance) > MAX_NEAR_DISTANCE:
+            shown = distance if len(distance) <= 6 else distance[:6] + "…"
+            raise _SemanticError(f"NEAR/{shown} is too far apart: at most NEAR/{MAX_NEAR_DISTANCE}", op.start_pos,
+                                 too_large=True)
         return Near(left, right, int(distance), op.start_pos)
 
     def field(self, name_token: Token, *value_tokens: Token) -> Node:

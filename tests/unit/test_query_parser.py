@@ -232,3 +232,62 @@ def test_query_parser_any_input_parses_or_raises_query_syntax_error(query):
     except QuerySyntaxError as error:
         assert 0 <= error.position <= len(query)
         assert "^" in str(error)
+
+
+# --- size and depth limits: one request must not be able to freeze Elasticsearch -----------------
+
+from pipeline.query.parser import MAX_NEAR_DISTANCE, MAX_QUERY_CHARS, MAX_QUERY_DEPTH, MAX_QUERY_WORDS  # noqa: E402
+
+
+@pytest.mark.parametrize("query", ["NOT " * 1000 + "a", "a NEAR/" + "9" * 5000 + " b", "(" * 5000 + "a" + ")" * 5000])
+def test_query_parser_inputs_that_crashed_it_give_a_query_syntax_error(query):
+    # They used to raise RecursionError and ValueError (Python's 4,300-digit int limit).
+    with pytest.raises(QuerySyntaxError) as error:
+        parse_query(query)
+    assert "at most" in error.value.message
+
+
+@pytest.mark.parametrize("query", ["NOT " * 400 + "a", "-" * 1000 + "a",
+                                   "a OR (b " * 200 + "c" + ")" * 200])
+def test_query_parser_deep_nesting_is_refused_with_the_limit(query):
+    with pytest.raises(QuerySyntaxError) as error:
+        parse_query(query)
+    assert f"at most {MAX_QUERY_DEPTH}" in error.value.message
+
+
+def test_query_parser_nesting_at_the_limit_parses():
+    node = parse_query("NOT (" * MAX_QUERY_DEPTH + "a" + ")" * MAX_QUERY_DEPTH)
+    assert words(node) == ["a"]
+
+
+def test_query_parser_huge_near_distance_is_refused_with_the_limit():
+    with pytest.raises(QuerySyntaxError) as error:
+        parse_query("livraison NEAR/" + "9" * 1500 + " retard")
+    assert f"at most NEAR/{MAX_NEAR_DISTANCE}" in error.value.message
+    assert error.value.position == len("livraison ")
+    assert parse_query(f"a NEAR/{MAX_NEAR_DISTANCE} b").distance == MAX_NEAR_DISTANCE
+
+
+@pytest.mark.parametrize("query", [" ".join(f"w{n}" for n in range(MAX_QUERY_WORDS + 1)),
+                                   '"' + " ".join(f"w{n}" for n in range(MAX_QUERY_WORDS + 1)) + '"',
+                                   "lang:(" + " OR ".join(["fr"] * (MAX_QUERY_WORDS + 1)) + ")"])
+def test_query_parser_too_many_words_is_refused_with_the_limit(query):
+    with pytest.raises(QuerySyntaxError) as error:
+        parse_query(query)
+    assert f"at most {MAX_QUERY_WORDS} words" in error.value.message
+
+
+def test_query_parser_words_at_the_limit_parse():
+    assert len(words(parse_query(" ".join(f"w{n}" for n in range(MAX_QUERY_WORDS))))) == MAX_QUERY_WORDS
+
+
+def test_query_parser_overlong_query_is_refused_before_parsing():
+    import time
+
+    query = " ".join(["retard"] * 20_000)
+    started = time.perf_counter()
+    with pytest.raises(QuerySyntaxError) as error:
+        parse_query(query)
+    assert time.perf_counter() - started < 0.5
+    assert f"at most {MAX_QUERY_CHARS} characters" in error.value.message
+    assert len(str(error.value)) < 1000  # the caret line shows an excerpt, not the 140,000 characters

@@ -113,3 +113,12 @@ def test_query_search_command_dsl_prints_the_request_without_a_server():
     request = orjson.loads(result.output)
     assert request["size"] == 7
     assert request["query"] == compile_query("lang:fr livraison")
+
+
+def test_query_search_command_oversized_query_is_one_line_naming_the_limit_exit_2():
+    from pipeline.query.parser import MAX_QUERY_CHARS
+
+    result = runner.invoke(app, ["search", " ".join(["retard"] * 20_000)])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert f"at most {MAX_QUERY_CHARS} characters" in result.output
