@@ -23,7 +23,10 @@ app.add_typer(topics_app, name="topics")
 
 
 def setup_logging(level: str = "INFO") -> None:
+    from pipeline.redact import mask_log_credentials
+
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    mask_log_credentials()
     for noisy in ("kafka", "aiokafka", "elastic_transport", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -57,7 +60,9 @@ def unreachable_service_message(exc: BaseException) -> str | None:
 
     settings = get_settings()
     if isinstance(exc, ESConnectionError):
-        return (f"cannot reach Elasticsearch at {settings.elasticsearch_url}: start the embedded stack "
+        from pipeline.redact import mask_credentials
+
+        return (f"cannot reach Elasticsearch at {mask_credentials(settings.elasticsearch_url)}: start the embedded stack "
                 f"(veille stack up) or set VEILLE_ELASTICSEARCH_URL")
     unreachable = tuple(getattr(kafka_errors, name) for name in ("NoBrokersAvailable", "KafkaConnectionError")
                         if hasattr(kafka_errors, name))  # kafka-python 3 renamed some errors

@@ -27,6 +27,7 @@ def compare_command(
     from elasticsearch import ApiError, NotFoundError, TransportError
 
     from pipeline.compare import UnknownWatch, fetch_comparison, format_comparison
+    from pipeline.redact import mask_credentials
     from pipeline.settings import get_settings
     from pipeline.sinks.elasticsearch import make_client
 
@@ -62,9 +63,11 @@ def compare_command(
         typer.echo(f"index {settings.mentions_index} does not exist yet (nothing indexed?)", err=True)
         raise typer.Exit(1) from None
     except ApiError as exc:
-        typer.echo(f"Elasticsearch refused the comparison ({exc.meta.status}): {exc.message}", err=True)
+        typer.echo(mask_credentials(f"Elasticsearch refused the comparison ({exc.meta.status}): {exc.message}"),
+                   err=True)
         raise typer.Exit(1) from None
     except TransportError as exc:
-        typer.echo(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}", err=True)
+        typer.echo(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}"),
+                   err=True)
         raise typer.Exit(1) from None
     typer.echo(orjson.dumps(comparison.to_json()).decode() if as_json else format_comparison(comparison))

@@ -13,6 +13,7 @@ import typer
 from pipeline.cli import app
 from pipeline.query import QuerySyntaxError, QueryTooLarge, compile_query
 from pipeline.query.search import build_search_request, format_mention_line, parse_time_bound
+from pipeline.redact import mask_credentials
 from pipeline.settings import Settings, get_settings
 
 
@@ -74,10 +75,11 @@ def search_command(
         typer.echo(f"index {settings.mentions_index} does not exist yet (nothing indexed?)", err=True)
         raise typer.Exit(1) from None
     except ApiError as exc:
-        typer.echo(f"Elasticsearch refused the search ({exc.meta.status}): {exc.message}", err=True)
+        typer.echo(mask_credentials(f"Elasticsearch refused the search ({exc.meta.status}): {exc.message}"), err=True)
         raise typer.Exit(1) from None
     except TransportError as exc:
-        typer.echo(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}", err=True)
+        typer.echo(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}"),
+                   err=True)
         raise typer.Exit(1) from None
 
     hits = response["hits"]["hits"]

@@ -38,6 +38,7 @@ from pipeline.alerts.model import Alert, AlertState, InvalidTransition
 from pipeline.alerts.store import AlertStore, trends_index
 from pipeline.compare import UnknownWatch, fetch_comparison, known_watches, known_watches_request, top_terms
 from pipeline.mention import CATEGORIES
+from pipeline.redact import mask_credentials
 from pipeline.settings import Settings
 from pipeline.web import charts, queries, security
 from pipeline.web.i18n import LANGUAGE_COOKIE, LANGUAGES, Translator, choose_language
@@ -111,12 +112,13 @@ def _elasticsearch_errors(handler: Callable[[Request], Awaitable[Response]]):
         try:
             return await handler(request)
         except ApiError as exc:
-            log.warning("Elasticsearch refused a request for %s: %s %s", request.url.path, exc.meta.status, exc.message)
-            return _error_page(request, 502, "error.elasticsearch", f"HTTP {exc.meta.status}: {exc.message}")
+            message = mask_credentials(exc.message)
+            log.warning("Elasticsearch refused a request for %s: %s %s", request.url.path, exc.meta.status, message)
+            return _error_page(request, 502, "error.elasticsearch", f"HTTP {exc.meta.status}: {message}")
         except TransportError as exc:
-            log.warning("Elasticsearch unreachable for %s: %s", request.url.path, exc.message)
-            return _error_page(request, 502, "error.elasticsearch",
-                               f"{_settings(request).elasticsearch_url}: {exc.message}")
+            message = mask_credentials(f"{_settings(request).elasticsearch_url}: {exc.message}")
+            log.warning("Elasticsearch unreachable for %s: %s", request.url.path, message)
+            return _error_page(request, 502, "error.elasticsearch", message)
     return wrapped
 
 
@@ -314,9 +316,9 @@ async def _transition(request: Request, who: str, alert_id: str, action: str) ->
         return None, 409, str(exc)
     except KafkaError as exc:
         log.error("alert %s %sd by %s in Elasticsearch, but the crisis agent could not be told: %s",
-                  alert_id, action, who, exc)
-        return None, 502, (f"the alert was {action}d, but Kafka ({_settings(request).kafka_brokers}) could not be "
-                           f"reached to tell the crisis agent: {exc}")
+                  alert_id, action, who, mask_credentials(exc))
+        return None, 502, mask_credentials(f"the alert was {action}d, but Kafka ({_settings(request).kafka_brokers}) "
+                                           f"could not be reached to tell the crisis agent: {exc}")
     log.info("alert %s %sd by %s", alert_id, action, who)
     return alert, 200, ""
 
