@@ -17,6 +17,14 @@ MAX_TITLE_CHARS = 2048
 MAX_AUTHOR_NAME_CHARS = 512
 
 
+def cut_text(text: str) -> tuple[str, bool]:
+    """The text as Veille keeps and tags it: its first MAX_TEXT_CHARS characters; and whether it was cut.
+    The agents (through :class:`Mention`) and ``veille tag`` both cut here, so they tag alike."""
+    if len(text) > MAX_TEXT_CHARS:
+        return text[:MAX_TEXT_CHARS], True
+    return text, False
+
+
 class Platform(StrEnum):
     twitter = "twitter"
     facebook = "facebook"
@@ -134,8 +142,9 @@ class Mention(BaseModel):
         expected = f"{self.platform.value}:{self.native_id}"
         if self.id != expected:
             raise ValueError(f"id {self.id!r} must be platform:native_id ({expected!r})")
-        if len(self.text) > MAX_TEXT_CHARS:
-            object.__setattr__(self, "text", self.text[:MAX_TEXT_CHARS])
+        text, cut = cut_text(self.text)
+        if cut:
+            object.__setattr__(self, "text", text)
             object.__setattr__(self, "truncated", True)
         return self
 

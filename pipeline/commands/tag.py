@@ -9,6 +9,7 @@ import orjson
 import typer
 
 from pipeline.cli import app
+from pipeline.mention import cut_text
 from pipeline.tagging import TagInput, get_tagger
 
 
@@ -19,6 +20,7 @@ def _parse_line(line: str) -> tuple[dict, TagInput]:
     text = data.get("text")
     if not isinstance(text, str):
         raise ValueError("missing or non-string 'text'")
+    text, _ = cut_text(text)
     watch = data.get("watch")
     watch = (watch,) if isinstance(watch, str) else tuple(w for w in watch if isinstance(w, str)) if isinstance(watch, list) else ()
     created = data.get("created_at")
@@ -51,17 +53,31 @@ def tag_command(batch_size: int = typer.Option(512, help="lines tagged together"
     """Tag JSON lines from stdin ({"id"?, "text", "lang"?, "platform"?, "created_at"?, "watch"?}); write one JSON
     line per input with lang, sentiment, categories, per-category scores, action, priority and reply_by.
 
-    A line that cannot be read gives {"id": …, "error": "…"} so output lines stay aligned with input lines.
+    A line that cannot be read or tagged gives {"id": …, "error": "…"} so output lines stay aligned with input
+    lines, and the same error on one line of stderr; the other lines of its batch are still tagged. Texts
+    are cut to their first 20,000 characters, as the tag agent cuts them.
     """
     tagger = get_tagger()
     out = sys.stdout.buffer
     pending: list[tuple[int, dict, TagInput]] = []
     results: dict[int, dict] = {}
 
+    def fail(n: int, mention_id: object, reason: str) -> None:
+        error = f"line {n + 1}: {reason}"
+        results[n] = {"id": mention_id if isinstance(mention_id, str) else None, "error": error}
+        typer.echo(f"veille tag: {error}", err=True)
+
     def flush() -> None:
-        tagged = tagger.tag_batch([item for _, _, item in pending])
-        for (n, data, _), tags in zip(pending, tagged, strict=True):
-            results[n] = {"id": data.get("id"), **tags_as_dict(tags)}
+        try:
+            tagged = tagger.tag_batch([item for _, _, item in pending])
+        except Exception:  # noqa: BLE001 - one bad line (a date at year 9999) must not cost the batch
+            tagged = None
+        for index, (n, data, item) in enumerate(pending):
+            try:
+                tags = tagged[index] if tagged is not None else tagger.tag_batch([item])[0]
+                results[n] = {"id": data.get("id"), **tags_as_dict(tags)}
+            except Exception as exc:  # noqa: BLE001 - as the tag agent does: this line fails, the rest go on
+                fail(n, data.get("id"), f"cannot be tagged: {type(exc).__name__}: {exc}")
         pending.clear()
 
     def emit_all() -> None:
@@ -72,12 +88,12 @@ def tag_command(batch_size: int = typer.Option(512, help="lines tagged together"
     for n, line in enumerate(sys.stdin):
         line = line.strip()
         if not line:
-            results[n] = {"id": None, "error": "empty line"}
+            fail(n, None, "empty line")
             continue
         try:
             data, item = _parse_line(line)
-        except (orjson.JSONDecodeError, ValueError) as exc:
-            results[n] = {"id": None, "error": f"line {n + 1}: {exc}"}
+        except (orjson.JSONDecodeError, ValueError, TypeError, OverflowError) as exc:
+            fail(n, None, str(exc))
             continue
         pending.append((n, data, item))
         if len(pending) >= batch_size:
