@@ -61,6 +61,11 @@ class Settings(BaseSettings):
 
     app_id: str = Field("veille", description="VEILLE_APP_ID: Faust application id (consumer group prefix)")
     worker_web_port: int = Field(6066, description="VEILLE_WORKER_WEB_PORT: Faust worker's web port")
+    worker_instance_id: str | None = Field(
+        None,
+        description="VEILLE_WORKER_INSTANCE_ID: the worker's static consumer-group identity (group.instance.id), "
+                    "unique per running worker and kept across its restarts. Default: host, data directory and the "
+                    "lowest free worker slot on them")
     data_dir: Path = Field(PROJECT_ROOT / ".veille", description="VEILLE_DATA_DIR: embedded stack data, logs and pid files")
 
     stack_broker: Literal["noida", "tansu"] = Field(
@@ -106,6 +111,9 @@ class Settings(BaseSettings):
     web_public_origin: str | None = Field(
         None, description="VEILLE_WEB_PUBLIC_ORIGIN: the origin browsers use (https://veille.example.org) when "
         "the app is behind a proxy; state-changing requests from any other origin are refused")
+    web_elasticsearch_timeout_seconds: float = Field(
+        10.0, gt=0, description="VEILLE_WEB_ELASTICSEARCH_TIMEOUT_SECONDS: longest wait for any Elasticsearch call "
+        "of the web app; past it the page answers 504")
     web_live_seconds: float = Field(3.0, gt=0, description="VEILLE_WEB_LIVE_SECONDS: how often the crisis page's "
                                     "live stream checks the alerts index")
 
@@ -156,6 +164,10 @@ class Settings(BaseSettings):
     crisis_warmup_hours: float = Field(24, ge=0, description="VEILLE_CRISIS_WARMUP_HOURS: history needed before a watch can alert")
     crisis_history_days: int = Field(7, ge=1, description="VEILLE_CRISIS_HISTORY_DAYS: baseline history (same time of day)")
     crisis_cooldown_minutes: int = Field(60, ge=0, description="VEILLE_CRISIS_COOLDOWN_MINUTES: reminder period of an alert, and quiet time after it is resolved")
+    crisis_auto_resolve_minutes: int = Field(60, ge=1, description="VEILLE_CRISIS_AUTO_RESOLVE_MINUTES: an alert whose series has not spiked for this long (event time) is resolved by 'auto', acknowledged or not; a later spike opens a new alert")
+    crisis_tick_seconds: int = Field(10, ge=1, description="VEILLE_CRISIS_TICK_SECONDS: event-time step at which the crisis monitor assesses (divides the interval)")
+    crisis_idle_seconds: float = Field(30, gt=0, description="VEILLE_CRISIS_IDLE_SECONDS: wall-clock seconds without a mention after which a mentions.raw partition stops holding the crisis watermark back")
+    crisis_max_skew_hours: float = Field(48, gt=0, le=168, description="VEILLE_CRISIS_MAX_SKEW_HOURS: event time the crisis watermark may lag the newest mention (partitions read far apart in a fast replay); older mentions are late")
     crisis_checkpoint_seconds: float = Field(10, gt=0, description="VEILLE_CRISIS_CHECKPOINT_SECONDS: how often per-watch state is saved to the Faust tables")
     trend_window_minutes: int = Field(15, ge=1, description="VEILLE_TREND_WINDOW_MINUTES: tumbling window of the trending terms")
     trend_baseline_windows: int = Field(96, ge=1, description="VEILLE_TREND_BASELINE_WINDOWS: windows in a term's baseline")

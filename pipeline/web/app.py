@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiokafka.errors import KafkaError
-from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
+from elasticsearch import ApiError, AsyncElasticsearch, ConnectionTimeout, NotFoundError, TransportError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -58,7 +58,8 @@ def _settings(request: Request) -> Settings:
 
 
 def _es(request: Request) -> AsyncElasticsearch:
-    return request.app.state.es
+    # Every call of the app waits at most this long, whatever client it was given; no retry after a timeout.
+    return request.app.state.es.options(request_timeout=_settings(request).web_elasticsearch_timeout_seconds)
 
 
 def _now() -> datetime:
@@ -115,6 +116,10 @@ def _elasticsearch_errors(handler: Callable[[Request], Awaitable[Response]]):
             message = mask_credentials(exc.message)
             log.warning("Elasticsearch refused a request for %s: %s %s", request.url.path, exc.meta.status, message)
             return _error_page(request, 502, "error.elasticsearch", f"HTTP {exc.meta.status}: {message}")
+        except ConnectionTimeout:
+            waited = _settings(request).web_elasticsearch_timeout_seconds
+            log.warning("Elasticsearch did not answer %s within %gs", request.url.path, waited)
+            return _error_page(request, 504, "error.elasticsearch", f"no answer within {waited:g} s")
         except TransportError as exc:
             message = mask_credentials(f"{_settings(request).elasticsearch_url}: {exc.message}")
             log.warning("Elasticsearch unreachable for %s: %s", request.url.path, message)
@@ -211,8 +216,15 @@ def _own_origins(request: Request) -> list[str]:
 
 # -- pages -------------------------------------------------------------------------------------------
 
+def _filters_status(filters: queries.Filters) -> int:
+    """A page whose filter box holds a bad query shows the error, with 400."""
+    return 400 if filters.error else 200
+
+
 async def _page_context(request: Request) -> tuple[queries.Filters, list[str]]:
-    return queries.parse_filters(request.query_params, _now()), await _watches(request)
+    filters = queries.parse_filters(request.query_params, _now())
+    # A refused query costs Elasticsearch nothing: the page shows the error without the watch list.
+    return filters, [] if filters.error else await _watches(request)
 
 
 async def _overview(request: Request, filters: queries.Filters) -> queries.Overview | None:
@@ -236,8 +248,8 @@ async def _open_alert_count(request: Request) -> int | None:
 async def overview_page(request: Request) -> Response:
     filters, watches = await _page_context(request)
     overview = await _overview(request, filters)
-    return _render(request, "overview.html", "overview", filters=filters, watches=watches, overview=overview,
-                   open_alerts=await _open_alert_count(request))
+    return _render(request, "overview.html", "overview", _filters_status(filters), filters=filters, watches=watches,
+                   overview=overview, open_alerts=None if filters.error else await _open_alert_count(request))
 
 
 @_elasticsearch_errors
@@ -365,15 +377,14 @@ resolve_form, resolve_api = _alert_action("resolve")
 
 @_elasticsearch_errors
 async def alerts_api(request: Request) -> Response:
-    state = request.query_params.get("state")
-    watch = request.query_params.get("watch")
     try:
-        alerts = await _alert_store(request).list(state=state or None, watch=watch or None,
-                                                  size=min(int(request.query_params.get("size", 100)), 1000))
+        params = queries.parse_alerts_params(request.query_params)
+    except queries.BadParameter as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    try:
+        alerts = await _alert_store(request).list(state=params.state, watch=params.watch, size=params.size)
     except NotFoundError:
         alerts = []
-    except ValueError:
-        return JSONResponse({"error": "size must be a number"}, status_code=400)
     return JSONResponse([alert.model_dump(mode="json") for alert in queries.sort_alerts(alerts)])
 
 
@@ -414,8 +425,8 @@ async def _inbox(request: Request, filters: queries.Filters) -> tuple[list[dict[
 async def inbox_page(request: Request) -> Response:
     filters, watches = await _page_context(request)
     items, total = ([], 0) if filters.error else await _inbox(request, filters)
-    return _render(request, "inbox.html", "inbox", filters=filters, watches=watches, items=items, total=total,
-                   categories=CATEGORIES, saved=request.query_params.get("saved"))
+    return _render(request, "inbox.html", "inbox", _filters_status(filters), filters=filters, watches=watches,
+                   items=items, total=total, categories=CATEGORIES, saved=request.query_params.get("saved"))
 
 
 @_elasticsearch_errors
@@ -472,8 +483,8 @@ async def _legal(request: Request, filters: queries.Filters, size: int = 200) ->
 async def legal_page(request: Request) -> Response:
     filters, watches = await _page_context(request)
     items, total = ([], 0) if filters.error else await _legal(request, filters)
-    return _render(request, "legal.html", "legal", filters=filters, watches=watches, items=items, total=total,
-                   csv_url=f"/legal.csv?{urlencode(filters.as_params())}")
+    return _render(request, "legal.html", "legal", _filters_status(filters), filters=filters, watches=watches,
+                   items=items, total=total, csv_url=f"/legal.csv?{urlencode(filters.as_params())}")
 
 
 @_elasticsearch_errors
@@ -517,13 +528,16 @@ async def _trends(request: Request, filters: queries.Filters, watches: list[str]
 @_elasticsearch_errors
 async def trends_page(request: Request) -> Response:
     filters, watches = await _page_context(request)
-    return _render(request, "trends.html", "trends", filters=filters, watches=watches,
-                   **await _trends(request, filters, watches))
+    found = {"detected": [], "frequent": []} if filters.error else await _trends(request, filters, watches)
+    return _render(request, "trends.html", "trends", _filters_status(filters), filters=filters, watches=watches,
+                   **found)
 
 
 @_elasticsearch_errors
 async def trends_api(request: Request) -> Response:
     filters, watches = await _page_context(request)
+    if filters.error:
+        return JSONResponse({"error": filters.error}, status_code=400)
     found = await _trends(request, filters, watches)
     return JSONResponse({"detected": found["detected"],
                          "frequent": [{"term": term, "mentions": count} for term, count in found["frequent"]]})
@@ -555,7 +569,7 @@ async def compare_page(request: Request) -> Response:
         except UnknownWatch as exc:
             problem = str(exc)
     chart_data = queries.comparison_charts(comparison, _translator(request)) if comparison else None
-    return _render(request, "compare.html", "compare", filters=filters, watches=watches, brand=brand,
+    return _render(request, "compare.html", "compare", _filters_status(filters), filters=filters, watches=watches, brand=brand,
                    against=against, comparison=comparison, chart_data=chart_data, problem=problem)
 
 

@@ -79,6 +79,40 @@ def parse_filters(params: Mapping[str, str], now: datetime) -> Filters:
     return Filters(text, period, watch, compiled, parse_time_bound(period, now), now, error)
 
 
+class BadParameter(ValueError):
+    """A query-string parameter the API refuses (400); the message says which and what is accepted."""
+
+
+MAX_ALERTS_SIZE = 1000
+MAX_WATCH_NAME_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsParams:
+    state: str | None = None
+    watch: str | None = None
+    size: int = 100
+
+
+def parse_alerts_params(params: Mapping[str, str]) -> AlertsParams:
+    """``state``, ``watch`` and ``size`` of ``/api/alerts``, checked; raises :class:`BadParameter`."""
+    from pipeline.alerts.model import AlertState
+
+    state = params.get("state") or None
+    if state is not None and state not in {s.value for s in AlertState}:
+        raise BadParameter(f"state must be one of {', '.join(s.value for s in AlertState)}, not {state[:40]!r}")
+    watch = params.get("watch") or None
+    if watch is not None and len(watch) > MAX_WATCH_NAME_CHARS:
+        raise BadParameter(f"watch is a watch's name, at most {MAX_WATCH_NAME_CHARS} characters")
+    raw_size = params.get("size")
+    size = 100
+    if raw_size is not None:
+        if not (raw_size.isascii() and raw_size.isdigit()) or len(raw_size) > 6 or not 1 <= int(raw_size) <= MAX_ALERTS_SIZE:
+            raise BadParameter(f"size must be a whole number from 1 to {MAX_ALERTS_SIZE}, not {raw_size[:20]!r}")
+        size = int(raw_size)
+    return AlertsParams(state, watch, size)
+
+
 def _buckets(aggregation: Mapping[str, Any] | None) -> list[tuple[str, int]]:
     return [(bucket["key"], bucket["doc_count"]) for bucket in (aggregation or {}).get("buckets", [])]
 
