@@ -411,3 +411,30 @@ def test_compose_env_file_is_kept_out_of_git():
         pytest.skip("not a git checkout")
     result = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT)
     assert result.returncode == 0, ".env (the filled secrets) is not ignored by git"
+
+
+# -- the image ------------------------------------------------------------------------------------------------
+
+def test_compose_image_holds_every_file_the_services_read_by_default():
+    """The Dockerfile copies (from a context .dockerignore does not strip) the files Veille reads at its
+    default paths under the project root, which is the image's /app; watches.yaml is mounted there."""
+    from pipeline.kibana import DASHBOARDS_DIR
+    from pipeline.settings import PROJECT_ROOT, Settings
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^WORKDIR /app$", dockerfile, flags=re.M)
+    copied = set()
+    for line in re.findall(r"^COPY (.+)$", dockerfile, flags=re.M):
+        *sources, _destination = line.split()
+        copied.update(sources)
+    ignored = [p.strip() for p in (ROOT / ".dockerignore").read_text().splitlines()
+               if p.strip() and not p.startswith("#")]
+    assert ".env" in ignored and ".venv" in ignored
+    for source in copied:
+        assert (ROOT / source).exists(), source
+        assert source not in ignored, source
+    defaults = Settings(_env_file=None)
+    for path in (defaults.topics_file, defaults.model_dir, DASHBOARDS_DIR, ROOT / "pyproject.toml"):
+        top = Path(path).resolve().relative_to(PROJECT_ROOT).parts[0]
+        assert top in copied, path
+    assert defaults.watches_file.resolve() == PROJECT_ROOT / "watches.yaml"  # mounted at /app/watches.yaml
