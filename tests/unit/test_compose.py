@@ -4,6 +4,7 @@ relies on: every service, its health check, its command against the real `veille
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import os
@@ -248,8 +249,8 @@ def test_compose_es_setup_sets_kibana_system_and_creates_a_least_privilege_veill
     assert [i["names"] for i in role["indices"]] == [["veille-*"]]
     assert calls[("PUT", "/_security/user/veille")][0] == {"password": "s3cret-veille_elasticsearch_password",
                                                            "roles": ["veille"]}
-    assert {auth for _, auth in calls.values()} == {"Basic " + __import__("base64").b64encode(
-        b"elastic:s3cret-elastic_password").decode()}
+    elastic = "Basic " + base64.b64encode(b"elastic:s3cret-elastic_password").decode()
+    assert {auth for _, auth in calls.values()} == {elastic}
 
 
 def test_compose_es_setup_refuses_the_example_values(es_setup):
