@@ -13,7 +13,14 @@ The measure, the same for every detector (see :mod:`pipeline.trends.evaluation`)
 - *window recall* = labelled windows with at least one alert point / labelled windows;
 - *point precision* = alert points inside a window / alert points;
 - *episode precision* (Veille only: NAB publishes counts, not timestamps) = runs of consecutive alert
-  points whose first point is inside a window / runs.
+  points whose first point is inside a window / runs;
+- *window F1* = harmonic mean of window recall and point precision.
+
+Veille's settings are not tuned on the series they are scored on only: a small grid of candidate
+settings (:data:`CANDIDATES`) is run on every series, and leave-one-series-out picks the candidate with
+the best pooled window F1 on four series and scores it on the fifth, in turn. The mean of those five
+held-out F1 (and the F1 of the five held-out results pooled) is reported beside the in-sample figures
+of the default :class:`SpikeConfig` (the candidate that is best on all five).
 
 NAB detectors' caught windows are inferred from their published standard and low-FN scores by
 :func:`pipeline.trends.evaluation.nab_windows_detected`; when the scores leave a range, both ends
@@ -34,8 +41,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.trends.evaluation import (
+    NO_MATCH,
     NabFileScore,
     WindowMatch,
+    harmonic_f1,
+    leave_one_series_out,
     match_windows,
     nab_probation_rows,
     nab_windows_detected,
@@ -46,6 +56,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NAB_DIR = REPO_ROOT.parent / "shared" / "nab"
 PUBLISHED = Path(__file__).resolve().parent / "nab_published_counts.json"
 RESULTS = Path(__file__).resolve().parent / "results" / "spikes.json"
+# The settings leave-one-series-out chooses among: how high a score must be, how far above the series'
+# usual daily peak, and how much of the baseline is taken as its own noise.
+CANDIDATES = {"threshold": (6.0, 9.0, 12.0), "peak_ratio": (2.0, 3.0, 4.0), "relative_spread": (0.05, 0.1, 0.2)}
 
 
 def parse_time(text: str) -> datetime:
@@ -61,14 +74,11 @@ def ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def score_veille(series: dict[str, list], labels: dict[str, list], config: SpikeConfig) -> tuple[dict, WindowMatch, float]:
-    per_series: dict[str, dict] = {}
-    total = WindowMatch(0, 0, 0, 0, 0, 0)
-    elapsed = 0.0
+def run_veille(series: dict[str, list], labels: dict[str, list], config: SpikeConfig) -> dict[str, tuple[WindowMatch, list]]:
+    """Run the detector with ``config`` on each series: its match with the labelled windows and its scored points."""
+    out = {}
     for name, points in series.items():
-        started = time.perf_counter()
         scored = list(detect_spikes(points, config))
-        elapsed += time.perf_counter() - started
         windows = [(parse_time(start), parse_time(end)) for start, end in labels[name]]
         match = match_windows(
             [point.timestamp for point in scored],
@@ -76,12 +86,26 @@ def score_veille(series: dict[str, list], labels: dict[str, list], config: Spike
             windows,
             skip_rows=nab_probation_rows(len(scored)),
         )
-        per_series[name] = {
-            **match.as_dict(),
-            "alerts": [point.timestamp.strftime("%Y-%m-%d %H:%M:%S") for point in scored if point.alert],
-        }
-        total = total + match
-    return per_series, total, elapsed
+        out[name] = (match, scored)
+    return out
+
+
+def score_veille(series: dict[str, list], labels: dict[str, list], config: SpikeConfig) -> tuple[dict, WindowMatch, float]:
+    started = time.perf_counter()
+    runs = run_veille(series, labels, config)
+    elapsed = time.perf_counter() - started
+    per_series = {
+        name: {**match.as_dict(), "alerts": [p.timestamp.strftime("%Y-%m-%d %H:%M:%S") for p in scored if p.alert]}
+        for name, (match, scored) in runs.items()
+    }
+    return per_series, sum((match for match, _ in runs.values()), NO_MATCH), elapsed
+
+
+def f1_of(recall, precision):
+    """Window F1 of a published detector; a pair (low, high) when its recall is only known as a range."""
+    if isinstance(recall, list):
+        return [round(harmonic_f1(r, precision or 0.0), 4) for r in recall]
+    return None if recall is None else round(harmonic_f1(recall, precision or 0.0), 4)
 
 
 def score_published(published: dict, labels: dict[str, list]) -> dict:
@@ -109,6 +133,7 @@ def score_published(published: dict, labels: dict[str, list]) -> dict:
                 "alert_points_in_windows": standard.true_positive_points,
                 "point_precision": ratio(standard.true_positive_points, standard.true_positive_points + standard.false_positive_points),
             }
+            per_series[name]["window_f1"] = f1_of(per_series[name]["window_recall"], per_series[name]["point_precision"])
             caught_low, caught_high, windows_total = caught_low + low, caught_high + high, windows_total + windows
             points += standard.true_positive_points + standard.false_positive_points
             points_in += standard.true_positive_points
@@ -129,32 +154,72 @@ def score_published(published: dict, labels: dict[str, list]) -> dict:
                 "point_precision": ratio(points_in, points),
             },
         }
+        overall = out[detector]["overall"]
+        overall["window_f1"] = f1_of(overall["window_recall"], overall["point_precision"])
     return out
 
 
-def sensitivity(series: dict[str, list], labels: dict[str, list], base: SpikeConfig) -> list[dict]:
-    """The overall measure around the default settings, to show how much the result hangs on them."""
-    rows = []
-    for threshold, quantile, window in itertools.product((5.0, 6.0, 7.0), (0.0, 0.99), (timedelta(minutes=5), timedelta(hours=1))):
-        config = dataclasses.replace(base, threshold=threshold, quantile=quantile, window=window)
-        _, total, _ = score_veille(series, labels, config)
-        rows.append(
-            {
-                "threshold": threshold,
-                "quantile": quantile,
-                "window_minutes": window / timedelta(minutes=1),
-                "windows_hit": total.windows_hit,
-                "windows": total.windows,
-                "window_recall": round(total.window_recall, 4),
-                "alert_points": total.alert_points,
-                "point_precision": round(total.point_precision, 4) if total.point_precision is not None else None,
-            }
-        )
-    return rows
+def candidate_configs(base: SpikeConfig) -> list[SpikeConfig]:
+    names = list(CANDIDATES)
+    return [dataclasses.replace(base, **dict(zip(names, values, strict=True))) for values in itertools.product(*CANDIDATES.values())]
+
+
+def settings_of(config: SpikeConfig) -> dict:
+    return {name: getattr(config, name) for name in CANDIDATES}
+
+
+def summary(match: WindowMatch) -> dict:
+    def rounded(value):
+        return None if value is None else round(value, 4)
+
+    return {
+        "windows": match.windows,
+        "windows_hit": match.windows_hit,
+        "alert_points": match.alert_points,
+        "alert_points_in_windows": match.alert_points_in_windows,
+        "window_recall": rounded(match.window_recall),
+        "point_precision": rounded(match.point_precision),
+        "window_f1": rounded(match.window_f1),
+    }
+
+
+def leave_one_out(series: dict[str, list], labels: dict[str, list], base: SpikeConfig) -> dict:
+    """Every candidate on every series, then leave-one-series-out over the candidates."""
+    configs = candidate_configs(base)
+    matches = [run_veille(series, labels, config) for config in configs]
+    matches = [{name: match for name, (match, _) in run.items()} for run in matches]
+    turns = leave_one_series_out(matches)
+    held_out = sum((turn.match for turn in turns), NO_MATCH)
+    per_turn_f1 = [turn.match.window_f1 or 0.0 for turn in turns]
+    in_sample_best = max(range(len(configs)), key=lambda c: (sum(matches[c].values(), NO_MATCH).window_f1 or 0.0, -c))
+    return {
+        "candidates": [
+            {**settings_of(config), **summary(sum(matches[c].values(), NO_MATCH)),
+             "per_series_f1": {name: round(m.window_f1 or 0.0, 4) for name, m in matches[c].items()}}
+            for c, config in enumerate(configs)
+        ],
+        "turns": [
+            {"held_out": turn.series, "chosen": settings_of(configs[turn.candidate]),
+             "f1_on_the_other_four": round(turn.chosen_on_others_f1, 4), **summary(turn.match)}
+            for turn in turns
+        ],
+        "mean_held_out_f1": round(sum(per_turn_f1) / len(per_turn_f1), 4),
+        "pooled_held_out": summary(held_out),
+        "best_on_all_series": settings_of(configs[in_sample_best]),
+        "default_is_best_on_all_series": settings_of(configs[in_sample_best]) == settings_of(base),
+    }
 
 
 def upper(value):
     return max(value) if isinstance(value, list) else value
+
+
+def text_of(value, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return "-".join(f"{v:.{digits}f}" if isinstance(v, float) else str(v) for v in value)
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def main() -> None:
@@ -170,6 +235,7 @@ def main() -> None:
     config = SpikeConfig()
     veille_series, veille_total, elapsed = score_veille(series, labels, config)
     published = score_published(json.loads(PUBLISHED.read_text()), labels)
+    loo = leave_one_out(series, labels, config)
 
     beaten = {}
     for detector, entry in published.items():
@@ -178,6 +244,8 @@ def main() -> None:
         beaten[detector] = {
             "recall_at_least_theirs": veille_total.window_recall >= recall_theirs,
             "point_precision_at_least_theirs": (veille_total.point_precision or 0.0) >= precision_theirs,
+            "window_f1_at_least_theirs": (veille_total.window_f1 or 0.0) >= upper(entry["overall"]["window_f1"]),
+            "held_out_f1_at_least_theirs": loo["pooled_held_out"]["window_f1"] >= upper(entry["overall"]["window_f1"]),
         }
 
     points = sum(len(p) for p in series.values())
@@ -194,9 +262,11 @@ def main() -> None:
         "measure": {
             "window_recall": "labelled windows with >= 1 alert point / labelled windows",
             "point_precision": "alert points inside a labelled window / alert points",
+            "window_f1": "harmonic mean of window recall and point precision (a range when the recall is one)",
             "episode_precision": "runs of consecutive alert points whose first point is inside a window / runs (Veille only)",
             "ignored_rows": "NAB probationary rows: first min(floor(0.15 * rows), 750) of each file, for every detector",
             "nab_alert_point": "anomaly_score >= the detector's threshold in its published standard-profile score file",
+            "leave_one_series_out": "for each series, the candidate with the best pooled window F1 on the other four, scored on it",
         },
         "veille": {
             "config": {field: str(getattr(config, field)) for field in config.__dataclass_fields__},
@@ -204,22 +274,37 @@ def main() -> None:
             "overall": veille_total.as_dict(),
             "throughput": {"points": points, "seconds": round(elapsed, 3), "points_per_second": round(points / elapsed) if elapsed else None},
         },
-        "sensitivity": sensitivity(series, labels, config),
+        "leave_one_series_out": loo,
         "nab_published": published,
         "veille_vs_nab": beaten,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=1) + "\n")
 
-    print(f"{'detector':<40} {'windows':>9} {'recall':>13} {'pt prec':>8} {'alerts':>7}")
-    overall = veille_total
-    print(f"{'Veille spikes':<40} {overall.windows_hit:>4}/{overall.windows:<4} {overall.window_recall:>13.3f} {overall.point_precision:>8.3f} {overall.alert_points:>7}")
-    for entry in sorted(published.values(), key=lambda e: (-upper(e["overall"]["window_recall"]), -(e["overall"]["point_precision"] or 0))):
+    print("Veille, default settings (in-sample) and leave-one-series-out (held-out):")
+    print(f"{'series':<26} {'windows':>8} {'recall':>7} {'pt prec':>8} {'F1':>6} {'alerts':>7} | {'held-out: windows':>17} {'alerts':>7} {'F1':>6}  chosen on the other four")
+    for turn in loo["turns"]:
+        name = turn["held_out"]
+        own = veille_series[name]
+        chosen = " ".join(f"{key}={value:g}" for key, value in turn["chosen"].items())
+        print(f"{name:<26} {own['windows_hit']:>3}/{own['windows']:<4} {text_of(own['window_recall']):>7} {text_of(own['point_precision']):>8} "
+              f"{text_of(own['window_f1']):>6} {own['alert_points']:>7} | {turn['windows_hit']:>13}/{turn['windows']:<3} {turn['alert_points']:>7} "
+              f"{text_of(turn['window_f1']):>6}  {chosen}")
+    pooled = loo["pooled_held_out"]
+    print(f"{'pooled':<26} {veille_total.windows_hit:>3}/{veille_total.windows:<4} {veille_total.window_recall:>7.3f} "
+          f"{text_of(veille_total.point_precision):>8} {text_of(veille_total.window_f1):>6} {veille_total.alert_points:>7} | "
+          f"{pooled['windows_hit']:>13}/{pooled['windows']:<3} {pooled['alert_points']:>7} {text_of(pooled['window_f1']):>6}")
+    print(f"mean held-out F1 {loo['mean_held_out_f1']:.3f}; default = best on all five: {loo['default_is_best_on_all_series']}")
+    print()
+    print(f"{'detector':<40} {'windows':>9} {'recall':>13} {'pt prec':>8} {'window F1':>13} {'alerts':>7}")
+    print(f"{'Veille spikes (in-sample)':<40} {veille_total.windows_hit:>4}/{veille_total.windows:<4} {veille_total.window_recall:>13.3f} "
+          f"{text_of(veille_total.point_precision):>8} {text_of(veille_total.window_f1):>13} {veille_total.alert_points:>7}")
+    print(f"{'Veille spikes (held-out, pooled)':<40} {pooled['windows_hit']:>4}/{pooled['windows']:<4} {text_of(pooled['window_recall']):>13} "
+          f"{text_of(pooled['point_precision']):>8} {text_of(pooled['window_f1']):>13} {pooled['alert_points']:>7}")
+    for entry in sorted(published.values(), key=lambda e: -upper(e["overall"]["window_f1"])):
         o = entry["overall"]
-        hit = o["windows_hit"] if not isinstance(o["windows_hit"], list) else "-".join(map(str, o["windows_hit"]))
-        recall = o["window_recall"] if not isinstance(o["window_recall"], list) else "-".join(f"{r:.3f}" for r in o["window_recall"])
-        recall_text = f"{recall:.3f}" if isinstance(recall, float) else recall
-        print(f"{entry['name']:<40} {hit:>4}/{o['windows']:<4} {recall_text:>13} {o['point_precision'] or 0:>8.3f} {o['alert_points']:>7}")
+        print(f"{entry['name']:<40} {text_of(o['windows_hit']):>4}/{o['windows']:<4} {text_of(o['window_recall']):>13} "
+              f"{text_of(o['point_precision']):>8} {text_of(o['window_f1']):>13} {o['alert_points']:>7}")
     print(f"throughput: {result['veille']['throughput']['points_per_second']} points/s on one core; wrote {args.output}")
 
 

@@ -51,7 +51,9 @@ def read_series(lines: Iterable[str]) -> Iterator[tuple[str, str, datetime, floa
 def spikes_command(
     input: Path = typer.Option(..., "--input", "-i", exists=True, dir_okay=False, help="CSV with columns timestamp,value"),
     threshold: float = typer.Option(DEFAULTS.threshold, help="robust z-score an alert needs"),
-    quantile: float = typer.Option(DEFAULTS.quantile, help="the score must also reach this quantile of the last week's scores"),
+    peak_ratio: float = typer.Option(DEFAULTS.peak_ratio, help="the score must also reach this many times the series' usual daily peak score"),
+    quantile: float = typer.Option(DEFAULTS.quantile, help="the usual daily peak score: this quantile of the daily maxima of recent days"),
+    relative_spread: float = typer.Option(DEFAULTS.relative_spread, help="the baseline's spread is never below this fraction of it"),
     min_volume: float = typer.Option(DEFAULTS.min_volume, help="smallest volume over the window that can alert"),
     window_minutes: float = typer.Option(DEFAULTS.window / timedelta(minutes=1), help="counts are summed over this many minutes"),
     cooldown_hours: float = typer.Option(DEFAULTS.cooldown / timedelta(hours=1), help="no second alert within this many hours"),
@@ -60,7 +62,9 @@ def spikes_command(
     try:
         config = SpikeConfig(
             threshold=threshold,
+            peak_ratio=peak_ratio,
             quantile=quantile,
+            relative_spread=relative_spread,
             min_volume=min_volume,
             window=timedelta(minutes=window_minutes),
             cooldown=timedelta(hours=cooldown_hours),

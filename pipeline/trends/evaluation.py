@@ -5,7 +5,10 @@ Definitions used by ``bench/bench_spikes.py`` and the README:
 - *window recall*: the fraction of labelled windows that contain at least one alert;
 - *point precision*: the fraction of alert points that fall inside a window;
 - *episode precision*: consecutive alert points form one episode, and an episode counts as right
-  when its first point (the moment somebody is paged) falls inside a window.
+  when its first point (the moment somebody is paged) falls inside a window;
+- *window F1*: the harmonic mean of window recall and point precision.
+
+:func:`leave_one_series_out` estimates how a choice of settings does on a series it was not chosen on.
 
 Windows are inclusive at both ends. Alerts in the first ``skip_rows`` rows are ignored for every
 detector alike; NAB ignores its "probationary" rows the same way (see :func:`nab_probation_rows`).
@@ -14,7 +17,7 @@ detector alike; NAB ignores its "probationary" rows the same way (see :func:`nab
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass
 from datetime import datetime
 
@@ -45,13 +48,64 @@ class WindowMatch:
     def episode_precision(self) -> float | None:
         return self.episodes_in_windows / self.episodes if self.episodes else None
 
+    @property
+    def window_f1(self) -> float | None:
+        """Harmonic mean of window recall and point precision; 0 when nothing alerts (a detector that stays
+        silent on a series with windows has caught none of them)."""
+        if not self.windows:
+            return None
+        return harmonic_f1(self.window_recall, self.point_precision or 0.0)
+
     def as_dict(self) -> dict:
         return {
             **asdict(self),
             "window_recall": self.window_recall,
             "point_precision": self.point_precision,
             "episode_precision": self.episode_precision,
+            "window_f1": self.window_f1,
         }
+
+
+NO_MATCH = WindowMatch(0, 0, 0, 0, 0, 0)
+
+
+def harmonic_f1(recall: float | None, precision: float | None) -> float | None:
+    """The window F1 of a recall and a precision (None when either is unknown)."""
+    if recall is None or precision is None:
+        return None
+    return 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOutScore:
+    """One turn of :func:`leave_one_series_out`: the candidate chosen without ``series``, and how it did on it."""
+
+    series: str
+    candidate: int
+    chosen_on_others_f1: float
+    match: WindowMatch
+
+
+def leave_one_series_out(matches: Sequence[Mapping[str, WindowMatch]]) -> list[HeldOutScore]:
+    """For each series, choose among candidate settings on the other series and score the choice on it.
+
+    ``matches[c][series]`` is how candidate ``c`` did on ``series``. The candidate chosen for a turn has the
+    best pooled window F1 over the other series (the earliest candidate on a tie).
+    """
+    if not matches:
+        raise ValueError("no candidate settings to choose from")
+    names = list(matches[0])
+    if len(names) < 2:
+        raise ValueError("leaving one series out needs at least two series")
+    turns = []
+    for held_out in names:
+        def pooled_f1(candidate: int) -> float:
+            pooled = sum((matches[candidate][name] for name in names if name != held_out), NO_MATCH)
+            return pooled.window_f1 or 0.0
+
+        best = max(range(len(matches)), key=lambda candidate: (pooled_f1(candidate), -candidate))
+        turns.append(HeldOutScore(held_out, best, pooled_f1(best), matches[best][held_out]))
+    return turns
 
 
 def nab_probation_rows(rows: int, probation_percent: float = 0.15) -> int:

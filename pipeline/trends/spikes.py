@@ -1,19 +1,29 @@
 """Online spike detection on a mention-count series (the crisis agent's trigger and ``veille spikes``).
 
-Each new count is first added to the volume of the last ``window`` (an hour by default), so that a
-burst that lasts is seen as one rise rather than a string of small ones. That volume is compared
-with the volumes seen at the same time of day over the last ``history`` days:
+Each new count is added to the volume of the last ``window`` (an hour by default), so that a burst
+that lasts is seen as one rise rather than a string of small ones. That volume is compared with what
+the same time slot (an hour of the day by default) usually gets:
 
-- volumes are square-rooted, so that noise is about the same size whether a brand gets 3 or 3,000
-  mentions (the square root of a Poisson count has a standard deviation of about 0.5);
-- the baseline is the median of those roots in the same time-of-day slot, and the spread their
-  median absolute deviation, never below 0.5 (pure counting noise);
-- the score is the robust z-score of the new volume against that baseline.
+- counts are also summed per slot; the baseline of a slot is the median of the square roots of its
+  past totals, taken from the most specific history there is: the same slot on the same weekday over
+  the last ``weeks`` weeks when ``min_weekday_samples`` of them exist, else the same slot of the day
+  over ``history`` when ``min_slot_samples`` days exist, else every slot of the last day (no
+  seasonality yet, a wide spread: a watch is usable from its first day);
+- square roots, because the noise of a count then is about the same size whether a brand gets 3 or
+  3,000 mentions (the square root of a Poisson count has a standard deviation of about 0.5);
+- the spread is the median absolute deviation of those roots, and never below the larger of 0.5 (pure
+  counting noise) and ``relative_spread`` times the baseline (busy series vary in proportion to their
+  size); a median over several days is not dragged down by one quiet day;
+- the score is the robust z-score of the window's volume against the baseline of the slots the window
+  covers.
 
-An alert fires when the score reaches ``threshold`` *and* is among the highest ``1 - quantile`` of the
-series' own scores over ``history`` (a brand that is always bursty needs a bigger burst), the volume
-is at least ``min_volume``, the ``warmup`` is over, and no alert fired within ``cooldown`` (so one
-burst gives one alert).
+An alert opens when the score reaches ``threshold`` *and* is above the ``quantile`` of the series' own
+slot maxima over ``history`` (a brand that is always bursty needs a bigger burst), the volume is at
+least ``min_volume``, the ``warmup`` is over, the previous episode has ended (its score fell back
+below ``threshold``) and no alert opened within ``cooldown``: one burst gives one alert.
+
+The state is bounded whatever the run length: the slot totals of ``max(history, weeks)``, the slot
+maxima of the scores over ``history``, and the points of one window (a few KB as JSON).
 
 :class:`SpikeDetector` holds the state of one series and is updated one point at a time (its
 ``to_state``/``from_state`` let an agent keep it in a table); :func:`detect_spikes` runs it over a
@@ -32,31 +42,59 @@ from typing import Any, NamedTuple
 
 POISSON_SQRT_SD = 0.5
 MAD_TO_SD = 1.4826
+STATE_VERSION = 2
+POOLED_MIN_SAMPLES = 6  # slots of the last day needed before any baseline exists
 
 
 @dataclass(frozen=True, slots=True)
 class SpikeConfig:
-    threshold: float = 6.0
-    quantile: float = 0.99
+    threshold: float = 9.0
+    quantile: float = 0.5
     min_volume: float = 5.0
     window: timedelta = timedelta(hours=1)
     history: timedelta = timedelta(days=7)
     warmup: timedelta = timedelta(days=2)
     cooldown: timedelta = timedelta(hours=12)
     slot_minutes: int = 60
-    min_slot_samples: int = 6
+    min_slot_samples: int = 3
+    weeks: int = 4
+    min_weekday_samples: int = 3
+    relative_spread: float = 0.1
+    peak_ratio: float = 3.0
+    peak_days: int = 14
 
     def __post_init__(self) -> None:
         if not 0 < self.slot_minutes <= 1440 or 1440 % self.slot_minutes:
             raise ValueError("slot_minutes must divide a day (1440 minutes)")
         if self.threshold <= 0:
             raise ValueError("threshold must be positive")
-        if self.min_slot_samples < 1:
-            raise ValueError("min_slot_samples must be at least 1")
+        if self.min_slot_samples < 1 or self.min_weekday_samples < 1:
+            raise ValueError("min_slot_samples and min_weekday_samples must be at least 1")
         if not 0 <= self.quantile <= 1:
             raise ValueError("quantile must be between 0 and 1")
-        if self.window <= timedelta(0) or self.history <= timedelta(0):
-            raise ValueError("window and history must be positive durations")
+        if self.window <= timedelta(0) or self.history < timedelta(days=1):
+            raise ValueError("window must be positive and history at least a day")
+        if self.weeks < 0 or self.relative_spread < 0 or self.peak_ratio < 0:
+            raise ValueError("weeks, relative_spread and peak_ratio cannot be negative")
+        if self.peak_days < 1:
+            raise ValueError("peak_days must be at least 1")
+
+    @property
+    def slot_seconds(self) -> int:
+        return self.slot_minutes * 60
+
+    @property
+    def slots_per_day(self) -> int:
+        return 1440 // self.slot_minutes
+
+    @property
+    def history_days(self) -> int:
+        return max(1, int(self.history / timedelta(days=1)))
+
+    @property
+    def kept_slots(self) -> int:
+        """How many past slot totals the detector keeps (the longer of ``history`` and ``weeks``)."""
+        return self.slots_per_day * max(self.history_days, 7 * self.weeks)
 
 
 class SpikePoint(NamedTuple):
@@ -73,34 +111,60 @@ class SpikeAssessment(NamedTuple):
     spiking: bool  # every alert condition but the detector's own cooldown holds
 
 
+def _epoch(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
 @dataclass(slots=True)
 class SpikeDetector:
-    """State of one count series: about ``history`` worth of square-rooted volumes and scores.
+    """State of one count series: past slot totals, recent score maxima and the current window.
 
     Feed it one count per interval, zeros included (a quiet interval is information: skipping it
     would raise the baseline).
-
-    ``update`` costs a median over one time-of-day slot (about 84 values by default) and, only when
-    every other alert condition holds, a sort of the recent scores.
     """
 
     config: SpikeConfig = field(default_factory=SpikeConfig)
-    _slots: dict[int, deque[tuple[datetime, float]]] = field(default_factory=dict, init=False, repr=False)
+    _slot: int | None = field(default=None, init=False)  # the slot being filled (index since the epoch)
+    _slot_total: float = field(default=0.0, init=False)
+    _totals: deque[float | None] = field(default_factory=deque, init=False, repr=False)  # slots before _slot
+    _day: int | None = field(default=None, init=False)  # the day being filled (days since the epoch)
+    _day_max: float | None = field(default=None, init=False)
+    _day_maxima: deque[float] = field(default_factory=deque, init=False, repr=False)  # days before _day
     _window: deque[tuple[datetime, float]] = field(default_factory=deque, init=False, repr=False)
-    _scores: deque[tuple[datetime, float]] = field(default_factory=deque, init=False, repr=False)
     _first_seen: datetime | None = field(default=None, init=False)
     _last_seen: datetime | None = field(default=None, init=False)
     _last_alert: datetime | None = field(default=None, init=False)
+    _in_episode: bool = field(default=False, init=False)
+    _stats: dict[int, tuple[float, float, int]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._totals = deque(maxlen=self.config.kept_slots)
+        self._day_maxima = deque(maxlen=self.config.peak_days)
 
     def baseline(self, timestamp: datetime) -> tuple[float, float, int]:
-        """(median, spread, samples) of the square-rooted counts in the slot of ``timestamp``."""
-        history = self._slot_history(timestamp)
-        if not history:
-            return 0.0, POISSON_SQRT_SD, 0
-        roots = [root for _, root in history]
-        centre = median(roots)
-        mad = median(abs(root - centre) for root in roots)
-        return centre, max(MAD_TO_SD * mad, POISSON_SQRT_SD), len(roots)
+        """(median, spread, samples) of the square-rooted volume of the window ending at ``timestamp``.
+
+        Interpolated between the slots the window covers; ``samples`` is the fewest past totals
+        behind any of them (0: no baseline yet).
+        """
+        config = self.config
+        end = _epoch(timestamp)
+        width = config.window.total_seconds()
+        start = end - width
+        centre = spread = 0.0
+        samples: int | None = None
+        slot = math.floor(start / config.slot_seconds)
+        while slot * config.slot_seconds < end:
+            overlap = min(end, (slot + 1) * config.slot_seconds) - max(start, slot * config.slot_seconds)
+            slot_centre, slot_spread, slot_samples = self._slot_stats(slot)
+            centre += overlap / width * slot_centre
+            spread += overlap / width * slot_spread
+            samples = slot_samples if samples is None else min(samples, slot_samples)
+            slot += 1
+        scale = math.sqrt(width / config.slot_seconds)
+        centre *= scale
+        spread = max(spread * scale, POISSON_SQRT_SD, config.relative_spread * centre)
+        return centre, spread, samples or 0
 
     def update(self, value: float, timestamp: datetime) -> SpikePoint:
         """Score one count and say whether it opens a new alert.
@@ -114,24 +178,25 @@ class SpikeDetector:
         if self._first_seen is None:
             self._first_seen = timestamp
         if in_order:
-            self._forget_scores_before(timestamp - self.config.history)
-        volume = self._add_to_window(value, timestamp) if in_order else sum(v for _, v in self._window) + value
-        root = math.sqrt(volume)
-        centre, spread, samples = self.baseline(timestamp)
-        score = (root - centre) / spread if samples >= self.config.min_slot_samples else 0.0
+            self._move_to_slot(math.floor(_epoch(timestamp) / self.config.slot_seconds))
+            volume = self._add_to_window(value, timestamp)
+        else:
+            volume = sum(v for _, v in self._window) + value
+        score = self._score(volume, timestamp)
+        if score < self.config.threshold:
+            self._in_episode = False
         alert = (
-            score >= self.config.threshold
-            and volume >= self.config.min_volume
-            and timestamp - self._first_seen >= self.config.warmup
+            not self._in_episode
+            and self._could_alert(score, volume, timestamp)
             and (self._last_alert is None or timestamp - self._last_alert >= self.config.cooldown)
-            and score >= self._recent_score_quantile()
         )
         if alert:
             self._last_alert = timestamp
+            self._in_episode = True
         if in_order:
             self._last_seen = timestamp
-            self._slot_history(timestamp).append((timestamp, root))
-            self._scores.append((timestamp, score))
+            self._slot_total += value
+            self._note_day_max(score, timestamp)
         return SpikePoint(round(score, 4), alert)
 
     def peek(self, partial: float, timestamp: datetime) -> SpikeAssessment:
@@ -141,41 +206,48 @@ class SpikeDetector:
         often a person is told."""
         oldest_kept = timestamp - self.config.window
         volume = sum(value for moment, value in self._window if moment > oldest_kept) + partial
-        centre, spread, samples = self.baseline(timestamp)
-        score = (math.sqrt(volume) - centre) / spread if samples >= self.config.min_slot_samples else 0.0
-        spiking = (
-            score >= self.config.threshold
-            and volume >= self.config.min_volume
-            and self._first_seen is not None and timestamp - self._first_seen >= self.config.warmup
-            and score >= self._recent_score_quantile()
-        )
-        return SpikeAssessment(round(score, 4), volume, round(centre * centre, 2), spiking)
+        score = self._score(volume, timestamp)
+        centre = self.baseline(timestamp)[0]
+        return SpikeAssessment(round(score, 4), volume, round(centre * centre, 2), self._could_alert(score, volume, timestamp))
 
     def to_state(self) -> dict[str, Any]:
         """A JSON-ready copy of the state (without the config), for a Faust table or a restart."""
-        aware = self._first_seen is not None and self._first_seen.tzinfo is not None
 
         def seconds(moment: datetime | None) -> float | None:
-            if moment is None:
-                return None
-            return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+            return None if moment is None else _epoch(moment)
 
-        def pairs(items: Iterable[tuple[datetime, float]]) -> list[list[float]]:
-            return [[seconds(moment), value] for moment, value in items]
+        def compact(number: float | None, digits: int) -> float | int | None:
+            if number is None:
+                return None
+            rounded = round(number, digits)
+            return int(rounded) if rounded == int(rounded) else rounded
 
         return {
-            "aware": aware,
-            "slots": {str(slot): pairs(history) for slot, history in self._slots.items() if history},
-            "window": pairs(self._window),
-            "scores": pairs(self._scores),
+            "version": STATE_VERSION,
+            "aware": self._first_seen is not None and self._first_seen.tzinfo is not None,
+            "slot": self._slot,
+            "slot_total": compact(self._slot_total, 6),
+            "totals": [compact(total, 6) for total in self._totals],
+            "day": self._day,
+            "day_max": compact(self._day_max, 4),
+            "day_maxima": [compact(score, 4) for score in self._day_maxima],
+            "window": [[seconds(moment), compact(value, 6)] for moment, value in self._window],
             "first_seen": seconds(self._first_seen),
             "last_seen": seconds(self._last_seen),
             "last_alert": seconds(self._last_alert),
+            "in_episode": self._in_episode,
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], config: SpikeConfig | None = None) -> SpikeDetector:
-        """Rebuild a detector from :meth:`to_state`; it goes on exactly where the saved one stopped."""
+        """Rebuild a detector from :meth:`to_state`; it goes on exactly where the saved one stopped.
+
+        A state saved by the first version of the detector (per-point slot histories) cannot be turned
+        into slot totals exactly: the detector starts afresh and learns its baseline again.
+        """
+        detector = cls(config or SpikeConfig())
+        if state.get("version") != STATE_VERSION:
+            return detector
         aware = bool(state["aware"])
 
         def moment(seconds: float | None) -> datetime | None:
@@ -184,17 +256,81 @@ class SpikeDetector:
             restored = datetime.fromtimestamp(seconds, UTC)
             return restored if aware else restored.replace(tzinfo=None)
 
-        def pairs(items: Iterable[list[float]]) -> deque[tuple[datetime, float]]:
-            return deque((moment(seconds), value) for seconds, value in items)
-
-        detector = cls(config or SpikeConfig())
-        detector._slots = {int(slot): pairs(history) for slot, history in state["slots"].items()}
-        detector._window = pairs(state["window"])
-        detector._scores = pairs(state["scores"])
+        detector._slot = state["slot"]
+        detector._slot_total = state["slot_total"]
+        detector._totals.extend(state["totals"])
+        detector._day = state["day"]
+        detector._day_max = state["day_max"]
+        detector._day_maxima.extend(state["day_maxima"])
+        detector._window = deque((moment(seconds), value) for seconds, value in state["window"])
         detector._first_seen = moment(state["first_seen"])
         detector._last_seen = moment(state["last_seen"])
         detector._last_alert = moment(state["last_alert"])
+        detector._in_episode = bool(state["in_episode"])
         return detector
+
+    def _score(self, volume: float, timestamp: datetime) -> float:
+        centre, spread, samples = self.baseline(timestamp)
+        return (math.sqrt(volume) - centre) / spread if samples else 0.0
+
+    def _could_alert(self, score: float, volume: float, timestamp: datetime) -> bool:
+        return (
+            score >= self.config.threshold
+            and volume >= self.config.min_volume
+            and self._first_seen is not None
+            and timestamp - self._first_seen >= self.config.warmup
+            and score >= self._recent_score_quantile()
+        )
+
+    def _move_to_slot(self, slot: int) -> None:
+        """Close the slot being filled (and any the series skipped) when a point of a later slot arrives."""
+        if self._slot is None:
+            self._slot = slot
+            return
+        if slot <= self._slot:
+            return
+        self._totals.append(self._slot_total)
+        for _ in range(min(slot - self._slot - 1, self._totals.maxlen or 0)):
+            self._totals.append(None)
+        self._slot, self._slot_total = slot, 0.0
+        self._stats.clear()
+
+    def _past_total(self, slot: int) -> float | None:
+        """The total of a closed slot still kept, else None."""
+        if self._slot is None:
+            return None
+        back = self._slot - slot  # 1: the slot just before the one being filled
+        return self._totals[-back] if 1 <= back <= len(self._totals) else None
+
+    def _slot_stats(self, slot: int) -> tuple[float, float, int]:
+        """(median, spread, samples) of the square-rooted totals that make the baseline of ``slot``."""
+        if slot in self._stats:
+            return self._stats[slot]
+        config, day = self.config, self.config.slots_per_day
+
+        def roots(step: int, count: int) -> list[float]:
+            totals = (self._past_total(slot - k * step) for k in range(1, count + 1))
+            return [math.sqrt(total) for total in totals if total is not None]
+
+        def robust(values: list[float]) -> tuple[float, float, int]:
+            centre = median(values)
+            return centre, MAD_TO_SD * median(abs(root - centre) for root in values), len(values)
+
+        daily = roots(day, config.history_days)
+        if len(daily) < config.min_slot_samples:
+            newest = self._slot if self._slot is not None and slot >= self._slot else slot
+            pooled = [math.sqrt(t) for k in range(1, day + 1) if (t := self._past_total(newest - k)) is not None]
+            stats = robust(pooled) if len(pooled) >= POOLED_MIN_SAMPLES else (0.0, 0.0, 0)
+        else:
+            stats = robust(daily)
+            weekly = roots(7 * day, config.weeks) if config.weeks else []
+            if len(weekly) >= config.min_weekday_samples:
+                # the weekday's own level, but never a narrower spread than the same slot of every day shows:
+                # three or four weekly samples can agree by chance
+                centre, spread, samples = robust(weekly)
+                stats = (centre, max(spread, stats[1]), samples)
+        self._stats[slot] = stats
+        return stats
 
     def _add_to_window(self, value: float, timestamp: datetime) -> float:
         self._window.append((timestamp, value))
@@ -203,23 +339,20 @@ class SpikeDetector:
             self._window.popleft()
         return sum(v for _, v in self._window)
 
-    def _forget_scores_before(self, oldest_kept: datetime) -> None:
-        while self._scores and self._scores[0][0] < oldest_kept:
-            self._scores.popleft()
+    def _note_day_max(self, score: float, timestamp: datetime) -> None:
+        day = math.floor(_epoch(timestamp) / 86400)
+        if self._day is not None and day > self._day and self._day_max is not None:
+            self._day_maxima.append(self._day_max)
+            self._day_max = None
+        self._day = day
+        self._day_max = score if self._day_max is None else max(self._day_max, score)
 
     def _recent_score_quantile(self) -> float:
-        if not self._scores:
+        """``peak_ratio`` times the ``quantile`` of the daily score maxima of the last ``peak_days`` days."""
+        if not self._day_maxima:
             return -math.inf
-        ordered = sorted(score for _, score in self._scores)
-        return ordered[min(len(ordered) - 1, int(self.config.quantile * (len(ordered) - 1)))]
-
-    def _slot_history(self, timestamp: datetime) -> deque[tuple[datetime, float]]:
-        minute_of_day = timestamp.hour * 60 + timestamp.minute
-        slot = self._slots.setdefault(minute_of_day // self.config.slot_minutes, deque())
-        oldest_kept = timestamp - self.config.history
-        while slot and slot[0][0] < oldest_kept:
-            slot.popleft()
-        return slot
+        maxima = sorted(self._day_maxima)
+        return self.config.peak_ratio * maxima[min(len(maxima) - 1, int(self.config.quantile * (len(maxima) - 1)))]
 
 
 class ScoredPoint(NamedTuple):

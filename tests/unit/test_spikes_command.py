@@ -59,8 +59,10 @@ def test_spikes_command_options_reach_the_detector(tmp_path):
     path = write_series(tmp_path / "series.csv", points)
     default = run_spikes("--input", str(path))
     strict = run_spikes("--input", str(path), "--threshold", "1000")
+    above_every_peak = run_spikes("--input", str(path), "--peak-ratio", "1000")
     assert "1" in [row["alert"] for row in csv.DictReader(io.StringIO(default.stdout))]
     assert "1" not in [row["alert"] for row in csv.DictReader(io.StringIO(strict.stdout))]
+    assert "1" not in [row["alert"] for row in csv.DictReader(io.StringIO(above_every_peak.stdout))]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ import pytest
 from pipeline.trends.evaluation import (
     NabFileScore,
     WindowMatch,
+    harmonic_f1,
+    leave_one_series_out,
     match_windows,
     nab_probation_rows,
     nab_windows_detected,
@@ -104,3 +106,30 @@ def test_trends_evaluation_nab_low_fn_with_other_detections_is_not_trusted():
 def test_trends_evaluation_nab_inconsistent_scores_are_an_error():
     with pytest.raises(ValueError):
         nab_windows_detected(2, NabFileScore(0.5, math.pi, 1, 0))
+
+
+def test_trends_evaluation_window_f1_is_the_harmonic_mean_of_recall_and_point_precision():
+    match = WindowMatch(windows=4, windows_hit=3, alert_points=6, alert_points_in_windows=2, episodes=6, episodes_in_windows=2)
+    assert match.window_f1 == pytest.approx(2 * 0.75 * (1 / 3) / (0.75 + 1 / 3))
+    assert WindowMatch(4, 0, 0, 0, 0, 0).window_f1 == 0.0  # silent: no window caught
+    assert WindowMatch(0, 0, 0, 0, 0, 0).window_f1 is None
+    assert harmonic_f1(0.5, None) is None and harmonic_f1(0.0, 0.0) == 0.0
+
+
+def test_trends_evaluation_leave_one_series_out_scores_a_choice_made_without_the_series():
+    perfect = WindowMatch(2, 2, 2, 2, 2, 2)
+    useless = WindowMatch(2, 0, 5, 0, 5, 0)
+    # candidate 0 is perfect on "a" only; candidate 1 is perfect on "b" and "c" and useless on "a"
+    matches = [{"a": perfect, "b": useless, "c": useless}, {"a": useless, "b": perfect, "c": perfect}]
+    turns = {turn.series: turn for turn in leave_one_series_out(matches)}
+    assert turns["a"].candidate == 1 and turns["a"].chosen_on_others_f1 == 1.0
+    assert turns["a"].match == useless  # chosen on b and c, it fails on a, where candidate 0 would have been perfect
+    assert turns["b"].candidate == 0  # on a and c the two tie (F1 4/11 each): the earliest is chosen
+    assert turns["b"].chosen_on_others_f1 == pytest.approx(4 / 11)
+
+
+def test_trends_evaluation_leave_one_series_out_needs_candidates_and_two_series():
+    with pytest.raises(ValueError):
+        leave_one_series_out([])
+    with pytest.raises(ValueError):
+        leave_one_series_out([{"a": WindowMatch(1, 1, 1, 1, 1, 1)}])
