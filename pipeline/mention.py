@@ -17,6 +17,11 @@ MAX_TITLE_CHARS = 2048
 MAX_AUTHOR_NAME_CHARS = 512
 
 
+def is_http_url(url: str) -> bool:
+    """An http(s) URL; the scheme in any case (``Https://`` is a valid URL, RFC 3986 §3.1)."""
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
 def cut_text(text: str) -> tuple[str, bool]:
     """The text as Veille keeps and tags it: its first MAX_TEXT_CHARS characters; and whether it was cut.
     The agents (through :class:`Mention`) and ``veille tag`` both cut here, so they tag alike."""
@@ -128,7 +133,7 @@ class Mention(BaseModel):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
+        if value is not None and not is_http_url(value):
             raise ValueError("url must be http(s)")
         return value
 

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     web_public_origin: str | None = Field(
         None, description="VEILLE_WEB_PUBLIC_ORIGIN: the origin browsers use (https://veille.example.org) when "
         "the app is behind a proxy; state-changing requests from any other origin are refused")
+    web_trusted_proxies: str | None = Field(
+        None, description="VEILLE_WEB_TRUSTED_PROXIES: addresses or networks of the reverse proxies in front of "
+        "the web app (10.0.0.0/8,127.0.0.1); X-Forwarded-Proto and X-Forwarded-For are honoured from them only")
+    web_session_hours: float = Field(12.0, gt=0, description="VEILLE_WEB_SESSION_HOURS: a sign-in lasts this long "
+                                     "(sessions are kept in memory: a restart signs everybody out)")
     web_elasticsearch_timeout_seconds: float = Field(
         10.0, gt=0, description="VEILLE_WEB_ELASTICSEARCH_TIMEOUT_SECONDS: longest wait for any Elasticsearch call "
         "of the web app; past it the page answers 504")

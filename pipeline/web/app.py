@@ -167,6 +167,10 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         if new_session:
             session_id = security.new_session_id()
         request.state.session_id = session_id
+        peer = request.client.host if request.client else None
+        request.state.client_address, forwarded_scheme = security.forwarded_view(
+            peer, request.headers, app_state.trusted_proxies)
+        request.state.scheme = forwarded_scheme or request.url.scheme
         request.state.csrf_token = security.csrf_token(app_state.secret, session_id)
         query_lang = request.query_params.get("lang")
         request.state.lang = choose_language(query_lang, request.cookies.get(LANGUAGE_COOKIE),
@@ -176,7 +180,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
             token, security.bearer_token(request.headers.get("authorization")))
 
         response = await self._guarded(request, call_next, token)
-        secure = request.url.scheme == "https"
+        secure = request.state.scheme == "https"
         if new_session:
             response.set_cookie(security.SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure)
         if query_lang in LANGUAGES:
@@ -190,8 +194,8 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         app_state = request.app.state
         path = request.url.path
         if token is not None and not request.state.bearer and not path.startswith(self.OPEN_PATHS):
-            signed_in = security.auth_cookie_valid(app_state.secret, request.state.session_id, token,
-                                                   request.cookies.get(security.AUTH_COOKIE))
+            signed_in = app_state.sessions.valid(request.state.session_id) and security.auth_cookie_valid(
+                app_state.secret, request.state.session_id, token, request.cookies.get(security.AUTH_COOKIE))
             if not signed_in:
                 if path.startswith("/api/"):
                     return JSONResponse({"error": "this Veille needs its access token (VEILLE_WEB_TOKEN): "
@@ -207,7 +211,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
 
 
 def _own_origins(request: Request) -> list[str]:
-    origins = [f"{request.url.scheme}://{request.headers.get('host', '')}"]
+    origins = [f"{request.state.scheme}://{request.headers.get('host', '')}"]
     public = _settings(request).web_public_origin
     if public:
         origins.append(public)
@@ -605,18 +609,34 @@ async def login_submit(request: Request) -> Response:
         return RedirectResponse("/", status_code=303)
     form = await request.form()
     target = security.safe_next(str(form.get("next") or "/"))
+    limiter: security.SignInLimiter = request.app.state.sign_in_limiter
+    address = request.state.client_address
+    wait = limiter.retry_after(address)
+    if wait:
+        log.warning("sign-in refused: too many attempts from %s (retry in %ds)", address, wait)
+        response = _render(request, "login.html", "login", status_code=429, next=target, wrong=False, too_many=True)
+        response.headers["Retry-After"] = str(wait)
+        return response
     if not security.token_matches(settings.web_token.get_secret_value(), str(form.get("token") or "")):
-        log.warning("sign-in refused: wrong token")
+        limiter.failed(address)
+        log.warning("sign-in refused: wrong token from %s", address)
         return _render(request, "login.html", "login", status_code=401, next=target, wrong=True)
+    limiter.succeeded(address)
+    sessions: security.SessionStore = request.app.state.sessions
+    sessions.close(request.state.session_id)
+    session_id = sessions.open()  # a new id at sign-in: one planted in the browser before is worth nothing
+    secure = request.state.scheme == "https"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(security.AUTH_COOKIE, security.auth_cookie_value(
-        request.app.state.secret, request.state.session_id, settings.web_token.get_secret_value()),
-        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+        request.app.state.secret, session_id, settings.web_token.get_secret_value()),
+        httponly=True, samesite="lax", secure=secure)
+    response.set_cookie(security.SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure)
     return response
 
 
 @state_changing
 async def logout(request: Request) -> Response:
+    request.app.state.sessions.close(request.state.session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(security.AUTH_COOKIE)
     response.delete_cookie(security.SESSION_COOKIE)
@@ -687,6 +707,9 @@ def create_app(settings: Settings, client: AsyncElasticsearch | None = None) -> 
     app.state.settings = settings
     app.state.secret = (settings.web_secret.get_secret_value().encode() if settings.web_secret
                         else secrets.token_bytes(32))
+    app.state.sessions = security.SessionStore(settings.web_session_hours * 3600)
+    app.state.sign_in_limiter = security.SignInLimiter()
+    app.state.trusted_proxies = security.trusted_networks(settings.web_trusted_proxies)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters["compact"] = charts.compact_number
     app.state.templates.env.filters["when"] = _when

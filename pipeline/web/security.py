@@ -8,16 +8,26 @@
   (scripts; not sent by browsers on their own, so exempt from the CSRF check) or the cookie the login
   form sets, an HMAC binding the session to the token. Tokens are compared in constant time, never put in
   a URL, a cookie or a log line.
+- Signing in opens a server-side session (:class:`SessionStore`: a fresh session id, bounded, expiring
+  after ``VEILLE_WEB_SESSION_HOURS``); signing out closes it, so cookies copied before are worth nothing.
+  Failed sign-ins are limited per client address (:class:`SignInLimiter`, bounded memory): past
+  ``SIGN_IN_ATTEMPTS`` in a minute the form answers 429 with ``Retry-After``, even to the right token.
 - Only requests addressed to a known host name are served, so a DNS-rebinding page cannot talk to an
   app listening on localhost.
+- Behind a TLS proxy, ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are honoured only from the addresses
+  of ``VEILLE_WEB_TRUSTED_PROXIES``: cookies are then ``Secure`` and the rate limit counts the real client.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import math
 import secrets
-from collections.abc import Iterable
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 SESSION_COOKIE = "veille_session"
@@ -25,6 +35,10 @@ AUTH_COOKIE = "veille_auth"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGN_IN_ATTEMPTS = 10  # failed sign-ins per client address in SIGN_IN_WINDOW_SECONDS
+SIGN_IN_WINDOW_SECONDS = 60.0
+MAX_SESSIONS = 10_000
+MAX_TRACKED_ADDRESSES = 10_000
 _SESSION_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -109,3 +123,122 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+class SessionStore:
+    """Signed-in sessions, server side: session id -> expiry. At most ``capacity`` (the oldest go first)."""
+
+    def __init__(self, lifetime_seconds: float, capacity: int = MAX_SESSIONS,
+                 clock: Callable[[], float] = time.monotonic):
+        self.lifetime = lifetime_seconds
+        self.capacity = max(capacity, 1)
+        self.clock = clock
+        self._expiry: OrderedDict[str, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def open(self) -> str:
+        now = self.clock()
+        while self._expiry and next(iter(self._expiry.values())) <= now:
+            self._expiry.popitem(last=False)  # ordered by opening, so by expiry: the expired are first
+        session_id = new_session_id()
+        self._expiry[session_id] = now + self.lifetime
+        while len(self._expiry) > self.capacity:
+            self._expiry.popitem(last=False)
+        return session_id
+
+    def valid(self, session_id: str | None) -> bool:
+        if not session_id:
+            return False
+        expiry = self._expiry.get(session_id)
+        if expiry is None:
+            return False
+        if expiry <= self.clock():
+            del self._expiry[session_id]
+            return False
+        return True
+
+    def close(self, session_id: str | None) -> None:
+        if session_id:
+            self._expiry.pop(session_id, None)
+
+
+class SignInLimiter:
+    """Failed sign-ins per client address in a sliding window; at most ``capacity`` addresses remembered
+    (the least recently failing forgotten first)."""
+
+    def __init__(self, attempts: int = SIGN_IN_ATTEMPTS, window_seconds: float = SIGN_IN_WINDOW_SECONDS,
+                 capacity: int = MAX_TRACKED_ADDRESSES, clock: Callable[[], float] = time.monotonic):
+        self.attempts = max(attempts, 1)
+        self.window = window_seconds
+        self.capacity = max(capacity, 1)
+        self.clock = clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def retry_after(self, address: str) -> int:
+        """Whole seconds before ``address`` may try again; 0 when it may now."""
+        failures = self._failures.get(address)
+        if not failures:
+            return 0
+        now = self.clock()
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        if len(failures) < self.attempts:
+            return 0
+        return max(1, math.ceil(failures[0] + self.window - now))
+
+    def failed(self, address: str) -> None:
+        failures = self._failures.pop(address, None) or deque(maxlen=self.attempts)
+        failures.append(self.clock())
+        self._failures[address] = failures
+        while len(self._failures) > self.capacity:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, address: str) -> None:
+        self._failures.pop(address, None)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(text: str | None) -> list[Network]:
+    """``VEILLE_WEB_TRUSTED_PROXIES``: addresses or networks, comma-separated; ValueError naming a bad one."""
+    networks = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"VEILLE_WEB_TRUSTED_PROXIES: {part!r} is not an IP address or network") from None
+    return networks
+
+
+def _is_trusted(address: str | None, trusted: Iterable[Network]) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def forwarded_view(peer: str | None, headers: Mapping[str, str], trusted: list[Network]) -> tuple[str, str | None]:
+    """The client address and the scheme it used (None: the connection's own), as a trusted proxy reports
+    them; a request from anyone else is taken as it came, whatever forwarded headers it carries."""
+    address = peer or ""
+    if not trusted or not _is_trusted(peer, trusted):
+        return address, None
+    # The right-most address a trusted proxy did not add is the client (the left part can be forged).
+    for hop in reversed([h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]):
+        address = hop
+        if not _is_trusted(hop, trusted):
+            break
+    proto = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return address, proto if proto in ("http", "https") else None

@@ -74,3 +74,14 @@ def test_mention_oversized_title_and_author_names_are_truncated_and_flagged_not_
     assert (len(mention.author.name), len(mention.author.handle)) == (MAX_AUTHOR_NAME_CHARS, MAX_AUTHOR_NAME_CHARS)
     assert mention.truncated is True
     assert parse_mention(valid()).truncated is False
+
+
+@pytest.mark.parametrize("url", ["Https://example.org/p/1", "HTTP://EXAMPLE.ORG/p", "https://example.org/"])
+def test_mention_url_scheme_is_case_insensitive(url):
+    assert parse_mention(valid(url=url)).url == url
+
+
+def test_mention_url_other_schemes_still_refused_whatever_the_case():
+    for url in ("JavaScript:alert(1)", "httpx://example.org", "ftp://example.org"):
+        with pytest.raises(InvalidMention):
+            parse_mention(valid(url=url))

@@ -171,7 +171,103 @@ def test_web_security_sign_in_sets_a_cookie_and_never_logs_the_token(token_clien
     assert TOKEN not in cookie
     assert token_client.get("/api/overview").status_code == 502  # signed in: past the guard
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
-    logout = token_client.post("/logout", data={"csrf_token": csrf}, headers={"origin": BASE})
+    # Signing in gave a new session id, so the CSRF token of the page before it no longer works.
+    assert token_client.post("/logout", data={"csrf_token": csrf}, headers={"origin": BASE}).status_code == 403
+    logout = token_client.post("/logout", data={"csrf_token": _csrf(token_client, "/crisis")}, headers={"origin": BASE})
     assert logout.status_code == 303
     token_client.cookies.clear()
     assert token_client.get("/api/overview").status_code == 401
+
+
+# --- server-side sessions, sign-in rate limit, trusted proxies -----------------------------------
+
+def _sign_in(client: TestClient, token: str = TOKEN):
+    csrf = _csrf(client)
+    return client.post("/login", data={"token": token, "next": "/", "csrf_token": csrf}, headers={"origin": BASE})
+
+
+@pytest.fixture
+def fresh_token_client(tmp_path):
+    app = create_app(_settings(tmp_path, web_token=TOKEN))
+    with TestClient(app, base_url=BASE, follow_redirects=False) as client:
+        yield client
+
+
+def test_web_security_logout_ends_the_session_on_the_server(fresh_token_client):
+    client = fresh_token_client
+    assert _sign_in(client).status_code == 303
+    stolen = dict(client.cookies)
+    assert client.get("/api/overview").status_code == 502  # signed in
+    csrf = _csrf(client, "/crisis")
+    assert client.post("/logout", data={"csrf_token": csrf}, headers={"origin": BASE}).status_code == 303
+    client.cookies.clear()
+    for name, value in stolen.items():  # the cookies copied before logout are worth nothing after it
+        client.cookies.set(name, value)
+    assert client.get("/api/overview").status_code == 401
+
+
+def test_web_security_sign_in_gives_a_new_session_id(fresh_token_client):
+    client = fresh_token_client
+    client.get("/login")
+    before = client.cookies.get(security.SESSION_COOKIE)
+    response = _sign_in(client)
+    assert response.status_code == 303
+    after = response.cookies.get(security.SESSION_COOKIE)
+    assert after and after != before
+
+
+def test_web_security_session_store_expires_and_is_bounded():
+    now = [1000.0]
+    store = security.SessionStore(lifetime_seconds=60, capacity=3, clock=lambda: now[0])
+    first = store.open()
+    assert store.valid(first) and not store.valid("x" * 43) and not store.valid(None)
+    now[0] += 61
+    assert not store.valid(first)
+    ids = [store.open() for _ in range(5)]
+    assert len(store) == 3 and not store.valid(ids[0]) and store.valid(ids[-1])
+    store.close(ids[-1])
+    assert not store.valid(ids[-1])
+
+
+def test_web_security_sign_in_guesses_are_rate_limited(fresh_token_client):
+    client = fresh_token_client
+    statuses = [_sign_in(client, token=f"guess-{n}").status_code for n in range(security.SIGN_IN_ATTEMPTS + 5)]
+    assert statuses[: security.SIGN_IN_ATTEMPTS] == [401] * security.SIGN_IN_ATTEMPTS
+    assert set(statuses[security.SIGN_IN_ATTEMPTS:]) == {429}
+    limited = _sign_in(client)  # even the right token waits: the guesser cannot tell
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+
+
+def test_web_security_sign_in_limiter_per_address_with_bounded_memory():
+    now = [0.0]
+    limiter = security.SignInLimiter(attempts=3, window_seconds=60, capacity=100, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.retry_after("10.0.0.1") == 0
+        limiter.failed("10.0.0.1")
+    assert limiter.retry_after("10.0.0.1") > 0
+    assert limiter.retry_after("10.0.0.2") == 0  # another address is not limited
+    now[0] += 61
+    assert limiter.retry_after("10.0.0.1") == 0  # the window slid
+    for n in range(10_000):
+        limiter.failed(f"2001:db8::{n:x}")
+    assert len(limiter) <= 100
+
+
+def test_web_security_secure_cookie_behind_a_trusted_tls_proxy(tmp_path):
+    app = create_app(_settings(tmp_path, web_trusted_proxies="10.0.0.0/8, 127.0.0.1"))
+    with TestClient(app, base_url=BASE, client=("10.1.2.3", 40000)) as proxied:
+        behind = proxied.get("/healthz", headers={"x-forwarded-proto": "https"})
+    with TestClient(app, base_url=BASE, client=("192.0.2.9", 40000)) as direct:
+        spoofed = direct.get("/healthz", headers={"x-forwarded-proto": "https"})
+    assert "Secure" in behind.headers["set-cookie"]
+    assert "Secure" not in spoofed.headers["set-cookie"]  # X-Forwarded-Proto from anyone else is ignored
+
+
+def test_web_security_client_address_from_trusted_proxies_only():
+    trusted = security.trusted_networks("10.0.0.0/8,::1")
+    headers = {"x-forwarded-for": "198.51.100.7, 203.0.113.5, 10.0.0.2", "x-forwarded-proto": "HTTPS"}
+    assert security.forwarded_view("10.0.0.1", headers, trusted) == ("203.0.113.5", "https")
+    assert security.forwarded_view("192.0.2.1", headers, trusted) == ("192.0.2.1", None)
+    assert security.forwarded_view("::1", {"x-forwarded-proto": "gopher"}, trusted) == ("::1", None)
+    with pytest.raises(ValueError):
+        security.trusted_networks("10.0.0.0/8, not-an-address")

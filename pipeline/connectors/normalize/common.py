@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import orjson
 from pydantic import ValidationError
 
-from pipeline.mention import Mention, Platform, describe_validation_error
+from pipeline.mention import Mention, Platform, describe_validation_error, is_http_url
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class Collector:
         # Over-long or odd optional values are trimmed or dropped: none is worth losing the mention over.
         url = fields.get("url")
         if url is not None and not (
-            isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) <= 4096
+            isinstance(url, str) and is_http_url(url) and len(url) <= 4096
         ):
             fields["url"] = None
         title = fields.get("title")
