@@ -26,7 +26,12 @@ class Worker(faust.Worker):
 def run(loglevel: str = "info") -> None:
     from agents import crisis, index, tag, trends  # noqa: F401  (registers the agents)
     from agents.app import app, settings
+    from agents.membership import claim_instance_id, leave_group_on_stop
 
+    # a restart after SIGKILL rejoins as the member it replaces, instead of waiting on it (agents/membership.py)
+    instance, slot = claim_instance_id(settings.data_dir, settings.worker_instance_id)  # noqa: F841 (held till exit)
+    app.conf.consumer_group_instance_id = instance
+    leave_group_on_stop()
     collect_less_often(settings.gc_young_threshold)
     worker = Worker(app, loglevel=loglevel)
     worker.execute_from_commandline()
