@@ -66,11 +66,6 @@ class Settings(BaseSettings):
         description="VEILLE_WORKER_INSTANCE_ID: the worker's static consumer-group identity (group.instance.id), "
                     "unique per running worker and kept across its restarts. Default: host, data directory and the "
                     "lowest free worker slot on them")
-    worker_instance_id: str | None = Field(
-        None,
-        description="VEILLE_WORKER_INSTANCE_ID: the worker's static consumer-group identity (group.instance.id), "
-                    "unique per running worker and kept across its restarts. Default: host, data directory and the "
-                    "lowest free worker slot on them")
     data_dir: Path = Field(PROJECT_ROOT / ".veille", description="VEILLE_DATA_DIR: embedded stack data, logs and pid files")
 
     stack_broker: Literal["noida", "tansu"] = Field(
