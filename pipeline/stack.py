@@ -7,8 +7,10 @@ Everything lives under ``Settings.data_dir``: ``run/*.pid``, ``logs/*.log``, ``n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -143,6 +145,16 @@ def _reap(pid: int) -> None:
         pass
 
 
+def _noida_is_running(status: subprocess.CompletedProcess) -> bool:
+    return status.returncode == 0 and "pid" in status.stdout and "not running" not in status.stdout.lower()
+
+
+def _noida_pid(status_text: str) -> int | None:
+    """The server's pid in ``noida-db status``'s answer ("… is running (pid 1234)")."""
+    match = re.search(r"\bpid (\d+)", status_text)
+    return int(match.group(1)) if match else None
+
+
 def tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -185,8 +197,7 @@ class EmbeddedStack:
     def noida_running(self) -> bool:
         if not self.noida_dir.exists():
             return False
-        result = self._noida("status", check=False)
-        return result.returncode == 0 and "pid" in result.stdout and "not running" not in result.stdout.lower()
+        return _noida_is_running(self._noida("status", check=False))
 
     def _start_noida(self) -> None:
         services = ["elasticsearch"] if self.uses_tansu else ["kafka", "elasticsearch"]
@@ -268,14 +279,39 @@ class EmbeddedStack:
         self._noida("restart", "kafka")
         self._wait("kafka", self.kafka_healthy, timeout, self.noida_log)
 
-    def down(self, processes: list[ManagedProcess] = ()) -> list[str]:
+    def down(self, processes: list[ManagedProcess] = (), timeout: float = 30.0) -> list[str]:
+        """Stop everything and return only once it is gone: ``noida-db down`` answers before a server busy
+        with a long query has exited, so its process is waited for, and killed after ``timeout``."""
         stopped = [p.name for p in processes if p.stop()]
         if self.tansu.stop():
             stopped.append("kafka (tansu)")
-        if self.noida_running():
+        status = self._noida("status", check=False) if self.noida_dir.exists() else None
+        if status is not None and _noida_is_running(status):
+            pid = _noida_pid(status.stdout)
             self._noida("down", check=False)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self._noida_still_up(pid):
+                time.sleep(0.2)
+            if self._noida_still_up(pid):
+                if pid is None:
+                    raise StackError(f"noida-db is still running {timeout:.0f}s after 'noida-db down'")
+                log.warning("noida-db (pid %d) still running %.0fs after 'noida-db down'; killing it", pid, timeout)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                kill_deadline = time.monotonic() + 5
+                while time.monotonic() < kill_deadline and _pid_alive(pid):
+                    _reap(pid)
+                    time.sleep(0.1)
+                if _pid_alive(pid):
+                    raise StackError(f"noida-db (pid {pid}) survived SIGKILL")
             stopped.append("noida-db (elasticsearch)" if self.uses_tansu else "noida-db (kafka, elasticsearch)")
         return stopped
+
+    def _noida_still_up(self, pid: int | None) -> bool:
+        if pid is not None:
+            _reap(pid)
+            return _pid_alive(pid)
+        return self.noida_running()
 
     def status(self) -> list[ServiceStatus]:
         kafka_detail = (f"Tansu, memory-only, pid {self.tansu.pid()}" if self.uses_tansu

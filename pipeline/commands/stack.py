@@ -28,7 +28,11 @@ def stack_up() -> None:
 def stack_down() -> None:
     """Stop the agents, the web app, the broker and Elasticsearch (Elasticsearch keeps its data)."""
     settings = get_settings()
-    stopped = EmbeddedStack(settings).down([web_process(settings), agents_process(settings)])
+    try:
+        stopped = EmbeddedStack(settings).down([web_process(settings), agents_process(settings)])
+    except StackError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
 
 
