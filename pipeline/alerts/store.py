@@ -65,14 +65,18 @@ class AlertStore:
         self.client = client
         self.index = alerts_index(settings)
 
+    # An alert written is searchable when the write returns (refresh="wait_for": Elasticsearch answers after
+    # the next refresh of the index, at most its 1 s interval, without forcing one): a listing right after
+    # the crisis agent raised an alert, or after a notification about it, finds it. Without it, a search
+    # within the refresh interval missed it (and the embedded server refreshes only when searched).
     async def upsert(self, alert: Alert, refresh: bool = False) -> None:
         await self.client.index(index=self.index, id=alert.id, document=alert_document(alert),
-                                refresh="true" if refresh else None)
+                                refresh="true" if refresh else "wait_for")
 
     async def upsert_many(self, alerts: Iterable[Alert]) -> None:
         actions = [{"_op_type": "index", "_index": self.index, "_id": a.id, "_source": alert_document(a)} for a in alerts]
         if actions:
-            await async_bulk(self.client, actions, max_retries=3, initial_backoff=0.5)
+            await async_bulk(self.client, actions, max_retries=3, initial_backoff=0.5, refresh="wait_for")
 
     async def get(self, alert_id: str) -> Alert | None:
         try:

@@ -15,6 +15,7 @@ from pipeline.alerts.model import Severity
 from pipeline.alerts.outbox import OutboxStore
 from pipeline.alerts.routing import AlertingConfigError, channels_for, load_alerting_config, missing_secrets, resolve_channels
 from pipeline.cli import app
+from pipeline.redact import mask_credentials
 from pipeline.settings import PROJECT_ROOT, get_settings
 
 alerts_app = typer.Typer(help="Crisis alerts: list, acknowledge, resolve; check the routing file; inspect and flush the outbox.", no_args_is_help=True)
@@ -121,7 +122,13 @@ def list_command(
         finally:
             await store.client.close()
 
-    alerts = asyncio.run(fetch())
+    try:
+        alerts = asyncio.run(fetch())
+    except Exception as exc:
+        failure = _unreachable(exc)
+        if failure is None:
+            raise
+        _fail(failure[1])
     for alert in alerts:
         if as_json:
             typer.echo(alert.model_dump_json())
@@ -138,6 +145,24 @@ def list_command(
     typer.echo(f"{len(alerts)} alert(s)", err=True)
 
 
+def _unreachable(exc: BaseException) -> tuple[str, str] | None:
+    """(service, one line) for a failure to reach Elasticsearch or Kafka, credentials masked; None otherwise."""
+    from aiokafka.errors import KafkaError
+    from elasticsearch import ApiError, TransportError
+
+    settings = get_settings()
+    detail = " ".join(mask_credentials(exc).split())  # one line
+    if isinstance(exc, TransportError):  # connection refused, timeout, TLS
+        return "Elasticsearch", (f"cannot reach Elasticsearch at {mask_credentials(settings.elasticsearch_url)}: "
+                                 f"{type(exc).__name__}: {detail}")
+    if isinstance(exc, ApiError):
+        return "Elasticsearch", f"Elasticsearch answered {exc.meta.status}: {detail}"
+    if isinstance(exc, (KafkaError, asyncio.TimeoutError, OSError)):
+        return "Kafka", (f"cannot reach Kafka at {mask_credentials(settings.kafka_brokers)}: "
+                         f"{type(exc).__name__}: {detail}")
+    return None
+
+
 def _act(alert_id: str, action: str, who: str | None) -> None:
     from pipeline.alerts.actions import act_on_alert
     from pipeline.alerts.model import InvalidTransition
@@ -148,6 +173,15 @@ def _act(alert_id: str, action: str, who: str | None) -> None:
         _fail(str(exc.args[0]))
     except InvalidTransition as exc:
         _fail(str(exc))
+    except Exception as exc:
+        failure = _unreachable(exc)
+        if failure is None:
+            raise
+        service, message = failure
+        if service == "Elasticsearch":  # written first: nothing changed
+            _fail(f"{alert_id} not changed: {message}")
+        _fail(f"{alert_id} changed in Elasticsearch, but the crisis agent was not told ({message}); until it is, "
+              "its next update of this alert may bring the previous state back")
     typer.echo(f"{alert.id}: {alert.state.value}")
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -11,6 +15,8 @@ import pipeline.commands.alerts  # noqa: F401  (registers the command)
 from pipeline.alerts.model import Detection, apply_detection
 from pipeline.alerts.outbox import OutboxEntry, OutboxQueue, OutboxStore
 from pipeline.cli import app
+from pipeline.settings import Settings
+from pipeline.stack import free_port
 
 CONFIG = {
     "channels": {"slack": {"type": "slack", "url_env": "T_CMD_SLACK_URL"},
@@ -59,3 +65,77 @@ def test_alerts_command_outbox_lists_waiting_deliveries(tmp_path):
     result = CliRunner().invoke(app, ["alerts", "outbox", "--outbox", str(tmp_path)])
     assert result.exit_code == 0
     assert f"slack\t{alert.id}\twarning\tattempts=5" in result.output and "HTTP 503" in result.output
+
+
+PASSWORD = "s3cr3t-Pa55"
+
+
+@contextmanager
+def hanging_server():
+    """Accepts connections and never answers: an Elasticsearch that times out."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://elastic:{PASSWORD}@127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+def _use_settings(monkeypatch, settings: Settings) -> None:
+    import pipeline.settings
+
+    monkeypatch.setattr(pipeline.settings, "get_settings", lambda: settings)
+    monkeypatch.setattr("pipeline.commands.alerts.get_settings", lambda: settings)
+
+
+def _assert_one_line_error(result, *expected: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and PASSWORD not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert all(text in lines[0] for text in expected), lines[0]
+
+
+@pytest.mark.parametrize("action", ["ack", "resolve"])
+def test_alerts_command_ack_and_resolve_say_one_line_when_elasticsearch_is_unreachable(monkeypatch, action):
+    _use_settings(monkeypatch, Settings(elasticsearch_url=f"http://elastic:{PASSWORD}@127.0.0.1:{free_port()}"))
+    result = CliRunner().invoke(app, ["alerts", action, "crisis:acme:1"])
+    _assert_one_line_error(result, "crisis:acme:1 not changed", "cannot reach Elasticsearch", "ConnectionError")
+
+
+@pytest.mark.parametrize("action", ["ack", "resolve"])
+def test_alerts_command_ack_and_resolve_say_one_line_on_an_elasticsearch_timeout(monkeypatch, action):
+    from pipeline.sinks.elasticsearch import make_client
+
+    with hanging_server() as url:
+        _use_settings(monkeypatch, Settings(elasticsearch_url=url))
+        # the real client and its real timeout, only shorter than the 30 s the command waits
+        monkeypatch.setattr("pipeline.alerts.actions.make_client",
+                            lambda settings: make_client(settings, request_timeout=0.5, max_retries=0))
+        result = CliRunner().invoke(app, ["alerts", action, "crisis:acme:1"])
+    _assert_one_line_error(result, "crisis:acme:1 not changed", "cannot reach Elasticsearch", "ConnectionTimeout")
+
+
+def test_alerts_command_list_says_one_line_when_elasticsearch_is_unreachable(monkeypatch):
+    _use_settings(monkeypatch, Settings(elasticsearch_url=f"http://elastic:{PASSWORD}@127.0.0.1:{free_port()}"))
+    result = CliRunner().invoke(app, ["alerts", "list"])
+    _assert_one_line_error(result, "cannot reach Elasticsearch")
