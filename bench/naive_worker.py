@@ -36,7 +36,11 @@ app = faust.App("veille-naive-bench", broker=[f"kafka://{b}" for b in settings.k
                 value_serializer="raw", store="memory://", web_enabled=False, topic_replication_factor=1,
                 consumer_auto_offset_reset="earliest", datadir=str(settings.data_dir / "faust-naive"))
 raw = app.topic(settings.topic(RAW), key_type=bytes, value_type=bytes)
-nlp = spacy.load("fr_core_news_sm")
+try:
+    nlp = spacy.load("fr_core_news_sm")
+except OSError:  # spaCy's E050: the model package is not installed
+    sys.exit("bench/naive_worker.py needs spaCy's fr_core_news_sm: run `make bench`, or "
+             "pip install -e '.[test,bench]'")
 
 
 def analyse(text: str) -> dict:
