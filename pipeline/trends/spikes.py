@@ -11,19 +11,25 @@ the same time slot (an hour of the day by default) usually gets:
   seasonality yet, a wide spread: a watch is usable from its first day);
 - square roots, because the noise of a count then is about the same size whether a brand gets 3 or
   3,000 mentions (the square root of a Poisson count has a standard deviation of about 0.5);
-- the spread is the median absolute deviation of those roots, and never below the larger of 0.5 (pure
-  counting noise) and ``relative_spread`` times the baseline (busy series vary in proportion to their
-  size); a median over several days is not dragged down by one quiet day;
+- the spread is the median absolute deviation of those roots (on a weekday baseline, never below the
+  one of the same slot of every day: three or four weeks can agree by chance), and never below the
+  larger of 0.5 (pure counting noise) and ``relative_spread`` times the baseline (busy series vary in
+  proportion to their size, so a steady 30 % rise on a big brand is not a crisis); a median over
+  several days is not dragged down by one quiet day;
 - the score is the robust z-score of the window's volume against the baseline of the slots the window
-  covers.
+  covers (interpolated by overlap).
 
-An alert opens when the score reaches ``threshold`` *and* is above the ``quantile`` of the series' own
-slot maxima over ``history`` (a brand that is always bursty needs a bigger burst), the volume is at
+An alert opens when the score reaches ``threshold`` *and* ``peak_ratio`` times the series' usual daily
+peak (the ``quantile``, the median by default, of its daily maximum scores over the last ``peak_days``
+days: a brand that is always bursty needs a bigger burst, a calm one a smaller one), the volume is at
 least ``min_volume``, the ``warmup`` is over, the previous episode has ended (its score fell back
 below ``threshold``) and no alert opened within ``cooldown``: one burst gives one alert.
 
-The state is bounded whatever the run length: the slot totals of ``max(history, weeks)``, the slot
-maxima of the scores over ``history``, and the points of one window (a few KB as JSON).
+The defaults are the candidate settings with the best window F1 on NAB's realTweets development series
+(``bench/bench_spikes.py``, which also scores them leave-one-series-out).
+
+The state is bounded whatever the run length: the slot totals of ``max(history, weeks)``, the daily
+score maxima of ``peak_days`` and the points of one window (about 5 KB as JSON at 5-minute points).
 
 :class:`SpikeDetector` holds the state of one series and is updated one point at a time (its
 ``to_state``/``from_state`` let an agent keep it in a table); :func:`detect_spikes` runs it over a
@@ -279,7 +285,7 @@ class SpikeDetector:
             and volume >= self.config.min_volume
             and self._first_seen is not None
             and timestamp - self._first_seen >= self.config.warmup
-            and score >= self._recent_score_quantile()
+            and score >= self._peak_gate()
         )
 
     def _move_to_slot(self, slot: int) -> None:
@@ -347,7 +353,7 @@ class SpikeDetector:
         self._day = day
         self._day_max = score if self._day_max is None else max(self._day_max, score)
 
-    def _recent_score_quantile(self) -> float:
+    def _peak_gate(self) -> float:
         """``peak_ratio`` times the ``quantile`` of the daily score maxima of the last ``peak_days`` days."""
         if not self._day_maxima:
             return -math.inf
