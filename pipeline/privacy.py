@@ -3,9 +3,10 @@
 An erasure is a record in the compacted ``erasures`` topic, keyed ``author:<platform or *>:<author id>``.
 Its value is the erasure itself (never a null value: a null is the Kafka tombstone that compaction uses
 to forget a key, and forgetting an erasure would let a replay bring the author's mentions back).
-Agents, ``veille reprocess`` and the lead's table agents keep an :class:`ErasureSet` from that topic and
-drop whatever :meth:`ErasureSet.is_erased` says; ``veille erase`` writes the record first, then deletes
-the author's documents from Elasticsearch.
+Agents, ``veille reprocess``, ``veille train`` (for CM corrections) and the lead's table agents keep an
+:class:`ErasureSet` from that topic and drop whatever it says is erased; ``veille erase`` writes the record
+first, then deletes the author's documents from Elasticsearch, their ids from the alerts' and trends'
+evidence, and the CM corrections of their mentions.
 """
 
 from __future__ import annotations
@@ -129,6 +130,67 @@ def keep_unerased(documents: list[dict[str, Any]], erased: ErasureSet) -> tuple[
     """(the documents not by an erased author, how many were dropped)."""
     kept = [d for d in documents if not erased.is_erased(d)]
     return kept, len(documents) - len(kept)
+
+
+def _platform_of(mention_id: str | None) -> str | None:
+    if not mention_id or ":" not in mention_id:
+        return None
+    return mention_id.partition(":")[0] or None
+
+
+def feedback_is_erased(record: Any, erased: ErasureSet, erased_mention_ids: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether an erasure reaches this CM correction: by its author, or, for a record that predates
+    ``author_id``, by the id of one of the erased author's mentions."""
+    if record.id is not None and record.id in erased_mention_ids:
+        return True
+    platform = record.platform or _platform_of(record.id) or ANY_PLATFORM
+    return bool(record.author_id) and erased.is_erased_author(platform, record.author_id)
+
+
+def keep_unerased_feedback(records: Iterable[Any], erased: ErasureSet,
+                           erased_mention_ids: Iterable[str] = ()) -> tuple[list[Any], int]:
+    """(the CM corrections no erasure reaches, how many were dropped)."""
+    ids = frozenset(erased_mention_ids)
+    records = list(records)
+    kept = [r for r in records if not feedback_is_erased(r, erased, ids)]
+    return kept, len(records) - len(kept)
+
+
+def rewrite_feedback(path, erased: ErasureSet, erased_mention_ids: Iterable[str] = ()) -> int:
+    """Rewrite the CM corrections file without the records an erasure reaches (atomically, under the
+    file's lock); how many were removed. Lines that are not records are kept as they are."""
+    import os
+
+    from pydantic import ValidationError
+
+    from pipeline.tagging.feedback import FeedbackRecord, feedback_lock
+
+    if not path.exists():
+        return 0
+    ids = frozenset(erased_mention_ids)
+    with feedback_lock(path):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept_lines = []
+        for line in lines:
+            try:
+                record = FeedbackRecord.model_validate_json(line) if line.strip() else None
+            except (ValidationError, ValueError):
+                record = None
+            if record is None or not feedback_is_erased(record, erased, ids):
+                kept_lines.append(line)
+        removed = len(lines) - len(kept_lines)
+        if removed:
+            temporary = path.with_name(path.name + ".erasing")
+            with temporary.open("w", encoding="utf-8") as handle:
+                handle.writelines(kept_lines)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+    return removed
+
+
+def without_ids(ids: Iterable[str] | None, erased_ids: set[str] | frozenset[str]) -> list[str]:
+    return [i for i in ids or () if i not in erased_ids]
 
 
 # --- Kafka --------------------------------------------------------------------------------------
@@ -282,6 +344,58 @@ async def _delete_by_ids(client, index: str, query: dict[str, Any]) -> int:
                 raise RuntimeError(f"could not delete {item.get('delete', {}).get('_id')} from {index}: {item}")
 
 
+async def matching_ids(client, index: str, query: dict[str, Any], page: int = 1000) -> set[str]:
+    """The ids of every document of ``index`` matching ``query`` (page by page, ``search_after`` on ``id``)."""
+    if not await client.indices.exists(index=index):
+        return set()
+    await client.indices.refresh(index=index)
+    ids: set[str] = set()
+    after = None
+    while True:
+        extra = {"search_after": after} if after is not None else {}
+        response = await client.search(index=index, query=query, size=page, source=False,
+                                       sort=[{"id": {"order": "asc", "unmapped_type": "keyword"}}], **extra)
+        hits = response["hits"]["hits"]
+        ids.update(hit["_id"] for hit in hits)
+        if len(hits) < page or not hits[-1].get("sort"):
+            return ids
+        after = hits[-1]["sort"]
+
+
+async def scrub_evidence(client, index: str, erased_ids: Iterable[str], rounds: int = 20) -> int:
+    """Rewrite every document of ``index`` (alerts, trends) whose ``sample_ids`` names an erased mention,
+    without those ids; how many documents were rewritten. A document changed meanwhile (the crisis agent
+    updating an alert) is not overwritten (``if_seq_no``): the next round reads it again."""
+    from elasticsearch import ConflictError
+
+    ids = frozenset(erased_ids)
+    if not ids or not await client.indices.exists(index=index):
+        return 0
+    rewritten = 0
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        query = {"terms": {"sample_ids": ordered[start:start + 500]}}
+        for _ in range(rounds):
+            await client.indices.refresh(index=index)
+            hits = (await client.search(index=index, query=query, size=500, seq_no_primary_term=True))["hits"]["hits"]
+            if not hits:
+                break
+            for hit in hits:
+                document = dict(hit["_source"])
+                document["sample_ids"] = without_ids(document.get("sample_ids"), ids)
+                guard = ({"if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
+                         if "_seq_no" in hit and "_primary_term" in hit else {})
+                try:
+                    await client.index(index=index, id=hit["_id"], document=document, **guard)
+                    rewritten += 1
+                except ConflictError:
+                    continue
+        else:
+            raise RuntimeError(f"documents of {index} still name erased mentions after {rounds} rounds")
+    await client.indices.refresh(index=index)
+    return rewritten
+
+
 async def count_matching(client, index: str, query: dict[str, Any]) -> int:
     if not await client.indices.exists(index=index):
         return 0
@@ -297,22 +411,38 @@ class EraseReport:
     erasure: Erasure
     deleted: int
     remaining: int
+    evidence_rewritten: int = 0  # alerts and trends documents whose sample_ids named the author's mentions
+    feedback_removed: int = 0  # CM corrections of the author's mentions removed from feedback.jsonl
 
 
 async def erase_author(settings: Settings, erasure: Erasure, settle_seconds: float) -> EraseReport:
     """Publish the erasure, then delete the author's documents; delete again after ``settle_seconds``
-    for mentions the agents were holding when the erasure reached them. ``remaining`` must be 0."""
+    for mentions the agents were holding when the erasure reached them. ``remaining`` must be 0.
+
+    The ids of the deleted mentions are then taken out of the alerts' and trends' evidence
+    (``sample_ids``), and the CM corrections of those mentions or by that author out of this data
+    directory's ``feedback.jsonl`` (``veille train`` also drops any that an erasure names)."""
+    from pipeline.alerts.store import alerts_index, trends_index
     from pipeline.sinks.elasticsearch import make_client
+    from pipeline.tagging.feedback import feedback_path
 
     await publish_erasure(settings, erasure)
     query = author_query(erasure.author_id, erasure.platform)
     async with make_client(settings) as client:
+        erased_ids = await matching_ids(client, settings.mentions_index, query)
         deleted = await delete_matching(client, settings.mentions_index, query)
         if settle_seconds:
             await asyncio.sleep(settle_seconds)
+            erased_ids |= await matching_ids(client, settings.mentions_index, query)
             deleted += await delete_matching(client, settings.mentions_index, query)
         remaining = await count_matching(client, settings.mentions_index, query)
-    return EraseReport(erasure, deleted, remaining)
+        rewritten = 0
+        for index in (alerts_index(settings), trends_index(settings)):
+            rewritten += await scrub_evidence(client, index, erased_ids)
+    erased = ErasureSet()
+    erased.add(erasure)
+    removed = rewrite_feedback(feedback_path(settings.data_dir), erased, erased_ids)
+    return EraseReport(erasure, deleted, remaining, rewritten, removed)
 
 
 async def apply_retention(settings: Settings, now: datetime | None = None) -> int:

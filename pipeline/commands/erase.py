@@ -33,7 +33,9 @@ def erase_command(
     report = asyncio.run(erase_author(settings, erasure, settings.erase_settle_seconds if settle is None else settle))
     who = f"{erasure.platform}:{erasure.author_id}" if erasure.platform else f"{erasure.author_id} (every platform)"
     typer.echo(f"erased author {who}: erasure recorded in {settings.topic(ERASURES)}, "
-               f"{report.deleted} mentions deleted from {settings.mentions_index}")
+               f"{report.deleted} mentions deleted from {settings.mentions_index}, "
+               f"{report.evidence_rewritten} alerts/trends no longer cite them, "
+               f"{report.feedback_removed} tag corrections removed")
     if report.remaining:
         typer.secho(f"error: {report.remaining} mentions of this author are still indexed; run the command again",
                     fg="red", err=True)

@@ -13,6 +13,29 @@ from pipeline.cli import app
 log = logging.getLogger(__name__)
 
 
+def _without_erased(settings, feedback: list) -> list:
+    """The CM corrections no erasure reaches; training with an erased author's text is not an option, so
+    an unreadable ``erasures`` topic stops the command (``--no-feedback`` trains without corrections)."""
+    import asyncio
+
+    from pipeline.privacy import keep_unerased_feedback, load_erasures
+    from pipeline.redact import mask_credentials
+    from pipeline.topics import ERASURES
+
+    try:
+        erased = asyncio.run(load_erasures(settings, timeout=30.0))
+    except Exception as exc:  # noqa: BLE001 - Kafka unreachable or slow: one line, not a traceback
+        typer.secho(mask_credentials(f"error: cannot read the erasures topic {settings.topic(ERASURES)} at "
+                                     f"{settings.kafka_brokers} ({type(exc).__name__}: {exc}), so the CM corrections "
+                                     "cannot be checked against erasures; start Kafka, or train with --no-feedback"),
+                    fg="red", err=True)
+        raise typer.Exit(1) from None
+    kept, dropped = keep_unerased_feedback(feedback, erased)
+    if dropped:
+        log.info("%d feedback records left out: their authors are erased", dropped)
+    return kept
+
+
 @app.command("train")
 def train_command(
     data: Path = typer.Option(Path("../shared/datasets"), "--data", help="folder of the labelled research sets"),
@@ -33,6 +56,8 @@ def train_command(
         raise typer.BadParameter(f"{data} is not a folder", param_hint="--data")
     model_dir = model_dir or settings.model_dir
     feedback = [] if no_feedback else read_feedback(feedback_file or feedback_path(settings.data_dir))
+    if feedback:
+        feedback = _without_erased(settings, feedback)
     log.info("training from %s with %d feedback records", data, len(feedback))
     heads = build_head_data(data, feedback)
     bundle = train_bundle(heads)

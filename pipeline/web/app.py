@@ -454,7 +454,7 @@ async def feedback_form(request: Request) -> Response:
     mention_id = str(form.get("id") or "")
     try:
         response = await _es(request).get(index=_settings(request).mentions_index, id=mention_id,
-                                          source_includes=["text", "lang", "categories"])
+                                          source_includes=["text", "lang", "categories", "author.id", "platform"])
     except NotFoundError:
         return _error_page(request, 404, "error.not_found", mention_id)
     source = response["_source"]
@@ -462,7 +462,9 @@ async def feedback_form(request: Request) -> Response:
     wanted = {name for name in form.getlist("category") if name in CATEGORIES}
     sentiment = str(form.get("sentiment") or "") or None
     try:
+        author = source.get("author") if isinstance(source.get("author"), dict) else {}
         record = FeedbackRecord(id=mention_id, text=source["text"], lang=source.get("lang"),
+                                author_id=author.get("id"), platform=source.get("platform"),
                                 add=sorted(wanted - current), remove=sorted(current - wanted), sentiment=sentiment)
     except ValidationError as exc:
         return _error_page(request, 400, "error.query", str(exc))

@@ -98,3 +98,57 @@ def test_privacy_erasure_key_distinguishes_platforms():
 
 def _as_record(erasure) -> tuple[bytes, bytes]:
     return erasure.key, erasure.value()
+
+
+# --- stored CM corrections ------------------------------------------------------------------------
+
+from pipeline.tagging.feedback import FeedbackRecord, append_feedback, read_feedback  # noqa: E402
+
+
+def _feedback(mention_id, text, author_id=None, platform=None):
+    return FeedbackRecord(id=mention_id, text=text, author_id=author_id, platform=platform, add=["complaint"])
+
+
+def test_privacy_feedback_of_an_erased_author_is_dropped_by_author_or_mention_id():
+    from pipeline.privacy import keep_unerased_feedback
+
+    erased = ErasureSet()
+    erased.add(new_erasure("victim"))
+    erased.add(new_erasure("local", platform="forum"))
+    records = [
+        _feedback("mastodon:1", "texte de la victime", "victim", "mastodon"),
+        _feedback("mastodon:2", "ancienne correction sans auteur"),  # found by its mention id
+        _feedback("twitter:3", "un autre auteur", "someone", "twitter"),
+        _feedback("forum:4", "local au forum", "local", "forum"),
+        _feedback("twitter:5", "même id sur une autre plateforme", "local", "twitter"),
+        _feedback(None, "saisie à la main"),
+    ]
+    kept, dropped = keep_unerased_feedback(records, erased, erased_mention_ids={"mastodon:2"})
+    assert [r.text for r in kept] == ["un autre auteur", "même id sur une autre plateforme", "saisie à la main"]
+    assert dropped == 3
+
+
+def test_privacy_rewrite_feedback_removes_the_erased_lines_and_keeps_the_rest(tmp_path):
+    from pipeline.privacy import rewrite_feedback
+
+    path = tmp_path / "feedback" / "feedback.jsonl"
+    for record in (_feedback("mastodon:1", "texte de la victime", "victim", "mastodon"),
+                   _feedback("twitter:3", "un autre auteur", "someone", "twitter")):
+        append_feedback(path, record)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("{not json, kept as it was}\n")
+    erased = ErasureSet()
+    erased.add(new_erasure("victim"))
+    assert rewrite_feedback(path, erased) == 1
+    assert "victime" not in path.read_text(encoding="utf-8")
+    assert "{not json, kept as it was}" in path.read_text(encoding="utf-8")
+    assert rewrite_feedback(path, erased) == 0
+    assert rewrite_feedback(tmp_path / "missing.jsonl", erased) == 0
+    assert [r.text for r in read_feedback(path, skip_unreadable=True)] == ["un autre auteur"]
+
+
+def test_privacy_evidence_without_erased_ids():
+    from pipeline.privacy import without_ids
+
+    assert without_ids(["a", "b", "c"], {"b"}) == ["a", "c"]
+    assert without_ids(None, {"b"}) == []

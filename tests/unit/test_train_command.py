@@ -70,11 +70,18 @@ def small_features(monkeypatch):
     monkeypatch.setattr(pipeline.tagging.features.Featurizer.__init__, "__defaults__", (2**12, 2**12))
 
 
+async def _no_erasures(settings, timeout=30.0):
+    from pipeline.privacy import ErasureSet
+
+    return ErasureSet()
+
+
 def test_train_command_writes_model_card_and_uses_feedback(tmp_path, monkeypatch, small_features):
     data, model_dir = tmp_path / "datasets", tmp_path / "models"
     make_datasets(data)
     settings = pipeline.settings.Settings(data_dir=tmp_path / "state", model_dir=model_dir)
     monkeypatch.setattr(pipeline.settings, "get_settings", lambda: settings)
+    monkeypatch.setattr("pipeline.privacy.load_erasures", _no_erasures)  # no Kafka here: nobody is erased
     append_feedback(feedback_path(settings.data_dir), FeedbackRecord(text="store monday refund", lang="en", add=["complaint"]))
 
     result = CliRunner().invoke(app, ["train", "--data", str(data)])
