@@ -10,6 +10,9 @@ Syntax, loosest binding first::
     created:2026-11-01  created:>=2026-11-01  likes:10..100  created:>now-24h
 
 Operators are upper case; a lower-case ``and``/``or``/``not`` is an ordinary word.
+
+A query has at most MAX_QUERY_CHARS characters, MAX_QUERY_WORDS words, operators nested MAX_QUERY_DEPTH
+deep and NEAR/MAX_NEAR_DISTANCE; beyond, :class:`QueryTooLarge` names the limit.
 """
 
 from __future__ import annotations
@@ -151,7 +154,7 @@ def parse_query(query: str) -> Node:
         raise QuerySyntaxError("the query is empty", query, 0)
     if len(query) > MAX_QUERY_CHARS:
         raise QueryTooLarge(f"the query is {len(query)} characters long; a query has at most "
-                               f"{MAX_QUERY_CHARS} characters", query, MAX_QUERY_CHARS)
+                            f"{MAX_QUERY_CHARS} characters", query, MAX_QUERY_CHARS)
     try:
         tree = _PARSER.parse(query)
     except UnexpectedInput as exc:
