@@ -37,7 +37,7 @@ import json
 import os
 import platform
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.trends.evaluation import (
