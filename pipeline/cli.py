@@ -39,6 +39,11 @@ def load_commands() -> None:
 
 
 def main() -> None:
+    import sys
+
+    from pipeline.redact import masked_excepthook
+
+    sys.excepthook = masked_excepthook  # an uncaught error's traceback shows no password either
     setup_logging()
     load_commands()
     try:

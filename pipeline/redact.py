@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import traceback
 
 # The user-information part of any URL (``scheme://user:password@``), up to the last ``@`` before the
 # path, so that a password with a raw ``@`` in it is masked whole.
@@ -34,3 +36,8 @@ def mask_log_credentials(logger: logging.Logger | None = None) -> None:
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, MaskCredentialsFilter) for f in handler.filters):
             handler.addFilter(MaskCredentialsFilter())
+
+
+def masked_excepthook(kind, value, tb) -> None:
+    """``sys.excepthook`` that prints the traceback of an uncaught error with credentials masked."""
+    sys.stderr.write(mask_credentials("".join(traceback.format_exception(kind, value, tb))))

@@ -74,3 +74,14 @@ def test_redact_log_lines_are_masked_whoever_writes_them():
         logger.removeHandler(handler)
     assert "http://***@es:9200/_search" in stream.getvalue()
     assert PASSWORD not in stream.getvalue() and "Traceback" in stream.getvalue()
+
+
+def test_redact_uncaught_traceback_is_masked(capsys):
+    from pipeline.redact import masked_excepthook
+
+    try:
+        raise RuntimeError(f"POST http://elastic:{PASSWORD}@es:9200/_bulk failed")
+    except RuntimeError as exc:
+        masked_excepthook(type(exc), exc, exc.__traceback__)
+    error = capsys.readouterr().err
+    assert "Traceback" in error and "http://***@es:9200/_bulk" in error and PASSWORD not in error
