@@ -12,6 +12,7 @@ import faust
 from faust.streams import _current_event
 
 from agents import offsets
+from agents.health import RestartWithBackoff, health
 from pipeline import topics as t
 from pipeline.kafka_polling import pace_empty_fetches
 from pipeline.settings import get_settings
@@ -58,6 +59,7 @@ app = faust.App(
     # Polls smaller than the buffer's headroom above its pressure mark (4,096 - 4,096 / 1.25) never fill it.
     broker_max_poll_records=settings.kafka_max_poll_records,
     datadir=str(settings.data_dir / "faust"),
+    agent_supervisor=RestartWithBackoff,  # one agent crash-looping never ends the worker (agents/health.py)
 )
 offsets.install(app)  # Faust alone can commit offsets past records no agent processed (see agents/offsets.py)
 
@@ -123,6 +125,7 @@ async def send_and_confirm(sends) -> None:
         if any(isinstance(result, asyncio.CancelledError) for _, result in failed):
             raise asyncio.CancelledError()
         (topic, key, _), error = failed[0]
+        health.agent_failed(error)
         delay = next(delays)
         log.warning("the broker did not confirm %d of %d records (e.g. to %s, key %r: %s: %s); sending them again "
                     "in %.1fs", len(failed), len(pending), topic.get_topic_name(), key, type(error).__name__, error,
@@ -141,6 +144,7 @@ async def until_done(what: str, operation):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            health.agent_failed(exc)
             delay = next(delays)
             log.warning("%s failed (%s: %s); retrying in %.1fs", what, type(exc).__name__, exc, delay)
             await asyncio.sleep(delay)
@@ -183,11 +187,13 @@ async def acknowledged_when_done(events, agent: str, held: bool = False):
     except asyncio.CancelledError:
         log.info("%s: stopped while handling %s; those records stay uncommitted", agent, describe_batch(events))
         raise
-    except Exception:
+    except Exception as exc:
         log.exception("%s failed on %s; those records stay uncommitted and are read again after the next "
                       "rebalance or restart", agent, describe_batch(events))
-        raise
+        health.batch_failed(exc)
+        raise  # the agent crashes; its supervisor restarts it at once (agents/health.py)
     release(events)
+    health.batch_done()
 
 
 async def overlapped(batches, start, finish, depth: int, agent: str) -> None:

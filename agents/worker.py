@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 import faust
 
+from agents.health import health
 from pipeline.gc_tuning import collect_less_often, freeze_startup_objects
+from pipeline.redact import mask_credentials
+from pipeline.worker_health import describe_error
 
 
 class Worker(faust.Worker):
@@ -12,8 +18,25 @@ class Worker(faust.Worker):
     logger to DEBUG, so every ``logger.debug`` in Faust's hot paths (one per record sent) builds a record
     that no handler prints."""
 
+    _start_error: BaseException | None = None
+
     def on_setup_root_logger(self, logger, level: int) -> None:
         self.spinner = None
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        health.start_beating()  # from the start: a worker stuck joining its group still reports it
+
+    async def start(self) -> None:
+        try:
+            await super().start()
+        except Exception as exc:
+            self._start_error = exc
+            raise
+
+    def on_worker_shutdown(self) -> None:
+        super().on_worker_shutdown()
+        health.exited(self._start_error or self.crash_reason)  # None: a clean stop
 
     async def on_startup_finished(self) -> None:
         freeze_startup_objects()
@@ -23,7 +46,9 @@ class Worker(faust.Worker):
         self.say("[^Worker]: Ready")  # whatever the log level: scripts and tests wait for this line
 
 
-def run(loglevel: str = "info") -> None:
+def run(loglevel: str = "info", prepare: Callable[[], None] | None = None) -> None:
+    """Run the agents until stopped. ``prepare`` (create topics and indices) runs once this worker's health
+    record exists, so a worker that cannot start says why there (``veille status``) as well as here."""
     from agents import crisis, index, tag, trends  # noqa: F401  (registers the agents)
     from agents.app import app, settings
     from agents.membership import claim_instance_id, leave_group_on_stop
@@ -32,6 +57,23 @@ def run(loglevel: str = "info") -> None:
     instance, slot = claim_instance_id(settings.data_dir, settings.worker_instance_id)  # noqa: F841 (held till exit)
     app.conf.consumer_group_instance_id = instance
     leave_group_on_stop()
+    health.start(settings.data_dir, instance, settings.app_id, app.agents.values())
+    if prepare is not None:
+        try:
+            prepare()
+        except Exception as exc:
+            health.exited(f"cannot start: {describe_error(exc)}")
+            print(f"error: the worker cannot start: {mask_credentials(describe_error(exc))}", file=sys.stderr)
+            raise SystemExit(1) from None
+
+    @app.on_partitions_assigned.connect
+    async def assigned(sender, assigned, **kwargs) -> None:
+        health.partitions_assigned(len(assigned))
+
+    @app.on_partitions_revoked.connect
+    async def revoked(sender, revoked, **kwargs) -> None:
+        health.partitions_revoked()
+
     collect_less_often(settings.gc_young_threshold)
     worker = Worker(app, loglevel=loglevel)
     worker.execute_from_commandline()

@@ -47,9 +47,9 @@ def worker_command(loglevel: str = typer.Option("info", help="debug, info, warni
     """Run the agents (tag, index) in the foreground. Scale out by starting more workers."""
     from agents.worker import run
 
-    initialise(get_settings())
+    settings = get_settings()
     sys.argv = [sys.argv[0]]  # Faust's worker parses sys.argv
-    run(loglevel)
+    run(loglevel, prepare=lambda: initialise(settings))
 
 
 @agents_app.command("start")

@@ -91,9 +91,9 @@ async def consumer_lag(settings: Settings, group: str, topics: list[str], timeou
     from pipeline.sinks.kafka import aiokafka_options
 
     admin = AIOKafkaAdminClient(**aiokafka_options(settings))
-    consumer = AIOKafkaConsumer(**aiokafka_options(settings), group_id=None, enable_auto_commit=False)
     await asyncio.wait_for(admin.start(), timeout)
     try:
+        consumer = AIOKafkaConsumer(**aiokafka_options(settings), group_id=None, enable_auto_commit=False)
         await asyncio.wait_for(consumer.start(), timeout)
         try:
             committed = await asyncio.wait_for(admin.list_consumer_group_offsets(group), timeout)

@@ -19,6 +19,7 @@ import pytest
 
 from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
 from pipeline.topics import RAW
+from pipeline.worker_health import STUCK_AFTER_SECONDS as STUCK_SECONDS
 from faults import (
     FaultyElasticsearch,
     as_records,
@@ -281,3 +282,41 @@ async def test_faults_broker_restarted_mid_stream_loses_and_duplicates_nothing(r
     assert re.search(r"Connect call failed|IllegalGenerationError|UnknownMemberIdError",
                      rig.worker.log_file.read_text(errors="replace")[mark:]), \
         "the worker never saw the broker restart; nothing was tested"
+
+
+async def test_faults_status_says_a_worker_is_stuck_behind_a_dead_member_until_that_worker_is_back(rig):
+    """A second worker with an id of its own, started while a killed worker's member still holds the group
+    (the embedded broker never evicts it), cannot join: ``veille status`` names it stuck and the killed one
+    down. Starting the killed worker again (same slot, same instance id) frees the group for both."""
+    mentions = sample_mentions("stuck", 300, start=6400)
+    rig.kill_worker()
+    other = ManagedProcess(rig.settings.data_dir, "agents-other")
+    other.start([sys.executable, "-m", "pipeline", "worker"],
+                env={**rig.worker_env, "VEILLE_WORKER_INSTANCE_ID": "other-worker"})
+    try:
+        await produce(rig.settings, as_records(mentions))
+        time.sleep(STUCK_SECONDS + 5)
+        status = _status(rig)
+        print(status.stdout)
+        assert status.returncode == 1, status.stdout
+        worker_lines = [line for line in status.stdout.splitlines() if line.startswith("worker ")]
+        assert any("other-worker" in line and " stuck " in line and "joining consumer group" in line
+                   for line in worker_lines), status.stdout
+        assert any(" down " in line and "is gone" in line for line in worker_lines), status.stdout
+        assert not await indexed_copies(rig.settings, [m["id"] for m in mentions]), "indexed while stuck?"
+
+        restarted = time.monotonic()
+        rig.start_worker(timeout=RESUME_WITHIN_SECONDS)
+        await _wait_for_more_indexed(rig, [m["id"] for m in mentions], 0, restarted + RESUME_WITHIN_SECONDS)
+        deadline = time.monotonic() + 60
+        while " stuck " in (status := _status(rig)).stdout and time.monotonic() < deadline:
+            time.sleep(1)
+        assert status.returncode == 0, status.stdout
+    finally:
+        other.stop(timeout=60)
+    await _assert_exactly_delivered(rig, mentions)
+
+
+def _status(rig: FaultRig) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", "status"], env={**os.environ, **rig.direct_env},
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
