@@ -21,6 +21,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from pipeline.redact import mask_credentials
+
 HEARTBEAT_SECONDS = 5.0
 #: no heartbeat for this long: the process is gone, or its event loop is blocked
 STALE_AFTER_SECONDS = 20.0
@@ -95,7 +97,7 @@ def batch_done(record: WorkerRecord, name: str, now: float) -> None:
 def agent_failed(record: WorkerRecord, name: str, error: str, now: float) -> None:
     agent = record.agents.setdefault(name, AgentRecord(name=name))
     agent.failures += 1
-    agent.last_error, agent.last_error_at = error[:ERROR_CHARACTERS], now
+    agent.last_error, agent.last_error_at = mask_credentials(error)[:ERROR_CHARACTERS], now
     agent.recent_failures = _recent([*agent.recent_failures, now], now)
 
 
@@ -119,7 +121,7 @@ def worker_exited(record: WorkerRecord, reason: str | None, now: float) -> None:
     if reason is None:
         record.state, record.exit_reason = "stopped", None
         return
-    record.state, record.exit_reason = "exited", reason[:ERROR_CHARACTERS]
+    record.state, record.exit_reason = "exited", mask_credentials(reason)[:ERROR_CHARACTERS]
     record.recent_exits = _recent([*record.recent_exits, now], now)
 
 

@@ -17,3 +17,36 @@ def test_agents_worker_keeps_the_root_logger_at_the_chosen_level():
         assert worker.spinner is None
     finally:
         root.setLevel(before)
+
+
+CANNOT_START = """
+from agents.worker import run
+
+def prepare():
+    raise ConnectionError("Elasticsearch at http://elastic:hunter2@127.0.0.1:9 refused the connection")
+
+run(prepare=prepare)
+"""
+
+
+def test_agents_worker_that_cannot_start_says_why_in_one_line_and_in_its_health_record(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipeline import worker_health
+
+    env = {**os.environ, "VEILLE_DATA_DIR": str(tmp_path), "VEILLE_WORKER_INSTANCE_ID": "w-test"}
+    result = subprocess.run([sys.executable, "-c", CANNOT_START], env=env, capture_output=True, text=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: the worker cannot start: ConnectionError: Elasticsearch at http://***@127.0.0.1:9 refused the "
+        "connection")
+    assert "hunter2" not in "".join(p.read_text() for p in worker_health.health_dir(tmp_path).iterdir())
+    [record] = worker_health.read_records(tmp_path)
+    verdict = worker_health.assess_worker(record, record.updated_at + 1)
+    assert (record.instance_id, verdict.health) == ("w-test", "down")
+    assert "cannot start: ConnectionError: Elasticsearch at" in verdict.detail
