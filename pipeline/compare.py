@@ -8,14 +8,16 @@ trending-terms extractor on each watch's newest mentions (:func:`build_terms_req
 aggregation on an analysed text field is not something Elasticsearch does without fielddata.
 
 A mention that names two of the compared watches counts for both, so shares can add up to more than
-the number of mentions; they are shares of the *voices*, which is what share of voice means.
+the number of mentions; they are shares of the *voices*, which is what share of voice means. Every count
+per watch, and ``total_mentions``, is therefore a count of mention-and-watch pairs; ``distinct_mentions``
+counts each mention once. The JSON and the table say so (``counts``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +25,9 @@ from pipeline.query.elasticsearch import Query
 
 SENTIMENTS = ("negative", "neutral", "positive")
 INTERACTION_METRICS = ("likes", "shares", "replies")
+COUNTS = "mention_watch_pairs"
+COUNTS_NOTE = ("counts per watch are mention-and-watch pairs: a mention naming two compared watches counts "
+               "once for each; distinct_mentions counts it once")
 TERMS_SAMPLE_SIZE = 400
 TOP_TERMS = 10
 
@@ -69,9 +74,12 @@ class Comparison:
     until: datetime
     interval: str
     watches: list[WatchFigures]  # the brand first, then the competitors in the order asked
+    distinct_mentions: int | None = None  # each mention once, however many compared watches it names
+    period: str = ""  # the period as asked (e.g. "8d", "all")
 
     @property
     def total_mentions(self) -> int:
+        """Mention-and-watch pairs (see the module docstring), not distinct mentions."""
         return sum(figures.mentions for figures in self.watches)
 
     def figures(self, watch: str) -> WatchFigures:
@@ -80,8 +88,9 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         return {
             "brand": self.brand, "competitors": self.competitors, "since": self.since.isoformat(),
-            "until": self.until.isoformat(), "interval": self.interval, "total_mentions": self.total_mentions,
-            "watches": [figures.to_json() for figures in self.watches],
+            "until": self.until.isoformat(), "period": self.period, "interval": self.interval,
+            "counts": COUNTS, "counts_note": COUNTS_NOTE, "total_mentions": self.total_mentions,
+            "distinct_mentions": self.distinct_mentions, "watches": [figures.to_json() for figures in self.watches],
         }
 
 
@@ -224,7 +233,8 @@ def shape_comparison(
             volume=[(_bucket_time(b), b["doc_count"]) for b in (bucket.get("volume") or {}).get("buckets", [])],
             top_terms=list((terms or {}).get(watch, [])),
         ))
-    return Comparison(brand, list(competitors), since, until, interval, figures)
+    distinct = (response.get("hits") or {}).get("total", {}).get("value")
+    return Comparison(brand, list(competitors), since, until, interval, figures, distinct)
 
 
 def format_comparison(comparison: Comparison) -> str:
@@ -232,7 +242,9 @@ def format_comparison(comparison: Comparison) -> str:
     lines = [
         f"{comparison.brand} against {', '.join(comparison.competitors)}, "
         f"{comparison.since:%Y-%m-%d %H:%M} → {comparison.until:%Y-%m-%d %H:%M} UTC, "
-        f"{comparison.total_mentions} mentions",
+        f"{comparison.total_mentions} mention-watch pairs"
+        + (f" ({comparison.distinct_mentions} distinct mentions)" if comparison.distinct_mentions is not None else ""),
+        "counts per watch are mention-watch pairs: a mention naming two compared watches counts once for each",
         "",
         f"{'watch':<16}{'mentions':>9}{'share':>8}{'neg':>7}{'neu':>7}{'pos':>7}{'net':>7}{'reach':>12}{'interact.':>11}",
     ]
@@ -251,12 +263,23 @@ def format_comparison(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
+def first_mention_request(watches: Sequence[str], until: datetime, query: Query | None = None) -> dict[str, Any]:
+    """The oldest mention of ``watches`` before ``until``: where a comparison over 'all' starts."""
+    filters: list[dict[str, Any]] = [{"terms": {"watch": list(watches)}},
+                                     {"range": {"created_at": {"lt": until.isoformat()}}}]
+    if query is not None:
+        filters.append(query)
+    return {"size": 1, "query": {"bool": {"filter": filters}}, "sort": [{"created_at": {"order": "asc"}}],
+            "_source": ["created_at"]}
+
+
 async def fetch_comparison(
-    client: Any, index: str, brand: str, competitors: Sequence[str], since: datetime, until: datetime,
-    query: Query | None = None,
+    client: Any, index: str, brand: str, competitors: Sequence[str], since: datetime | None, until: datetime,
+    query: Query | None = None, period: str = "",
 ) -> Comparison:
     """Resolve the names, run the comparison and the per-watch term samples on ``client`` (AsyncElasticsearch).
 
+    ``since`` None ('all') starts at the oldest mention of the compared watches.
     Raises :class:`UnknownWatch` when a name is not a watch of the index.
     """
     known = known_watches((await client.search(index=index, **known_watches_request())).body)
@@ -264,6 +287,10 @@ async def fetch_comparison(
     if len(names) < 2:
         raise UnknownWatch("compare a brand with at least one other watch")
     brand, competitors = names[0], names[1:]
+    if since is None:
+        first = (await client.search(index=index, **first_mention_request(names, until, query)))["hits"]["hits"]
+        oldest = datetime.fromisoformat(first[0]["_source"]["created_at"].replace("Z", "+00:00")) if first else None
+        since = oldest if oldest is not None and oldest < until else until - timedelta(days=1)
     interval = histogram_interval(since, until)
     response = await client.search(index=index, **build_compare_request(brand, competitors, since, until, query, interval))
     terms = {}
@@ -272,4 +299,5 @@ async def fetch_comparison(
         texts = [" ".join(filter(None, (hit["_source"].get("title"), hit["_source"].get("text"))))
                  for hit in sample["hits"]["hits"]]
         terms[watch] = top_terms(texts, exclude=names)
-    return shape_comparison(response.body, brand, competitors, since, until, interval, terms)
+    comparison = shape_comparison(response.body, brand, competitors, since, until, interval, terms)
+    return replace(comparison, period=period)

@@ -11,19 +11,23 @@ import typer
 
 from pipeline.cli import app
 from pipeline.query import QuerySyntaxError, compile_query
-from pipeline.query.search import parse_time_bound
+from pipeline.periods import PeriodError, parse_period
 
 
 @app.command("compare")
 def compare_command(
     brand: str = typer.Argument(..., help="the watch to compare (e.g. Aquarelle)"),
     against: str = typer.Option(..., "--against", help="competitors, comma-separated (e.g. Nordlys,Lumio)"),
-    since: str = typer.Option("7d", help="start of the period: 24h, 7d, 2w or a date"),
-    until: str = typer.Option("now", help="end of the period: same forms as --since"),
+    since: str = typer.Option("7d", help="start of the period: 24h, 8d, 2w, a date, or 'all' (the first mention)"),
+    until: str = typer.Option("now", help="end of the period: same forms as --since, but not 'all'"),
     query: str | None = typer.Option(None, "--query", "-q", help="only mentions matching this query (search syntax)"),
     as_json: bool = typer.Option(False, "--json", help="print the comparison as one JSON object"),
 ) -> None:
-    """Share of voice, sentiment and category mix, reach, interactions, volume and top terms per watch."""
+    """Share of voice, sentiment and category mix, reach, interactions, volume and top terms per watch.
+
+    Counts per watch are mention-and-watch pairs (a mention naming two watches counts for each); the
+    header also gives the distinct mentions. Periods are read as ``veille search`` and ``/api/compare`` read them.
+    """
     from elasticsearch import ApiError, NotFoundError, TransportError
 
     from pipeline.compare import UnknownWatch, fetch_comparison, format_comparison
@@ -34,13 +38,10 @@ def compare_command(
     competitors = [name.strip() for name in against.split(",") if name.strip()]
     if not competitors:
         raise typer.BadParameter("name at least one competitor", param_hint="--against")
-    now = datetime.now(UTC)
     try:
-        start, end = parse_time_bound(since, now), parse_time_bound(until, now) or now
-    except ValueError as exc:
+        period = parse_period(since, until, datetime.now(UTC))
+    except PeriodError as exc:
         raise typer.BadParameter(str(exc)) from None
-    if start is None or start >= end:
-        raise typer.BadParameter("--since must be a time before --until ('all' is not a period)")
     try:
         compiled = compile_query(query) if query else None
     except QuerySyntaxError as exc:
@@ -52,7 +53,8 @@ def compare_command(
 
     async def run():
         async with make_client(settings) as client:
-            return await fetch_comparison(client, settings.mentions_index, brand, competitors, start, end, compiled)
+            return await fetch_comparison(client, settings.mentions_index, brand, competitors, period.since,
+                                          period.until, compiled, period.label)
 
     try:
         comparison = asyncio.run(run())

@@ -12,17 +12,17 @@ import typer
 
 from pipeline.cli import app
 from pipeline.query import QuerySyntaxError, QueryTooLarge, compile_query
-from pipeline.query.search import build_search_request, format_mention_line, parse_time_bound
+from pipeline.query.search import build_search_request, format_mention_line
 from pipeline.redact import mask_credentials
 from pipeline.settings import Settings, get_settings
 
 
-def _time_option(value: str | None, now: datetime) -> datetime | None:
-    if value is None:
-        return None
+def _period(since: str, until: str | None, now: datetime):
+    from pipeline.periods import PeriodError, parse_period
+
     try:
-        return parse_time_bound(value, now)
-    except ValueError as exc:
+        return parse_period(since, until, now)
+    except PeriodError as exc:
         raise typer.BadParameter(str(exc)) from None
 
 
@@ -59,7 +59,8 @@ def search_command(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     now = datetime.now(UTC)
-    request = build_search_request(compiled, _time_option(since, now), _time_option(until, now), limit)
+    period = _period(since, until, now)
+    request = build_search_request(compiled, period.since, period.until if until else None, limit)
     if show_dsl:
         typer.echo(orjson.dumps(request, option=orjson.OPT_INDENT_2).decode())
         return

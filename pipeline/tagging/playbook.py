@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.inbox.triage import BASE_URGENCY, Signals, Urgency, delay_in_range, urgency
 from pipeline.mention import CATEGORIES
 
 DEFAULT_PLAYBOOK_FILE = Path(__file__).with_name("playbook.yaml")
@@ -40,6 +41,7 @@ class Plan:
     action: str
     priority: str
     reply_by: datetime | None
+    reasons: tuple[str, ...] = ()  # what moved the deadline inside the network's range (reach, crisis, ...)
 
 
 @dataclass(frozen=True)
@@ -88,29 +90,34 @@ class Playbook:
     def network_of(self, platform: str | None) -> Network:
         return self.networks[self.platform_network.get(platform or "", self.default_network)]
 
-    def deadline(self, rule: Rule, platform: str | None) -> timedelta | None:
+    def deadline(self, rule: Rule, platform: str | None, signals: Signals | None = None) -> timedelta | None:
+        """A duration is taken as given; fastest/middle/slowest is the category's starting urgency, which
+        ``signals`` move inside the network's range (:func:`pipeline.inbox.triage.urgency`)."""
+        return self._deadline(rule, platform, signals)[0]
+
+    def _deadline(self, rule: Rule, platform: str | None, signals: Signals | None) -> tuple[timedelta | None, Urgency]:
         if rule.deadline is None:
-            return None
+            return None, Urgency(0.0)
         network = self.network_of(platform)
         if isinstance(rule.deadline, timedelta):
-            delay = rule.deadline
-        elif rule.deadline == "fastest":
-            delay = network.fastest
-        elif rule.deadline == "slowest":
-            delay = network.slowest
+            delay, moved = rule.deadline, Urgency(0.0)
         else:
-            delay = (network.fastest + network.slowest) / 2
-        return min(delay, rule.cap) if rule.cap is not None else delay
+            moved = urgency(BASE_URGENCY[rule.deadline], signals)
+            delay = delay_in_range(network.fastest, network.slowest, moved.score)
+        return (min(delay, rule.cap) if rule.cap is not None else delay), moved
 
-    def plan(self, categories: list[str], platform: str | None, created_at: datetime | None) -> Plan:
+    def plan(self, categories: list[str], platform: str | None, created_at: datetime | None,
+             signals: Signals | None = None) -> Plan:
         """Action and priority of the highest-ranked category present; reply_by = created_at + the earliest
         deadline of any category present (a complaint keeps its 1 h even when a troll ranks first)."""
         present = [r for r in self.rules if r.category in set(categories)]
         if not present:
             present = [r for r in self.rules if r.category == "neutral"]
-        delays = [d for d in (self.deadline(r, platform) for r in present) if d is not None]
-        reply_by = created_at + min(delays) if delays and created_at is not None else None
-        return Plan(present[0].action, present[0].priority, reply_by)
+        found = [(d, moved) for d, moved in (self._deadline(r, platform, signals) for r in present) if d is not None]
+        if not found or created_at is None:
+            return Plan(present[0].action, present[0].priority, None)
+        delay, moved = min(found, key=lambda pair: pair[0])
+        return Plan(present[0].action, present[0].priority, created_at + delay, moved.reasons)
 
 
 def _merge(base: dict, override: dict) -> dict:

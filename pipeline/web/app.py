@@ -652,7 +652,10 @@ async def healthz(request: Request) -> Response:
 # -- the app -----------------------------------------------------------------------------------------
 
 def routes() -> list:
+    from pipeline.web import inbox_routes  # first match wins: its /, /inbox, /api/inbox, /api/compare replace these
+
     return [
+        *inbox_routes.routes(),
         Route("/", overview_page),
         Route("/crisis", crisis_page),
         Route("/crisis/alerts", crisis_fragment),

@@ -53,7 +53,7 @@ def test_tagging_tag_command_outputs_action_deadline_and_scores(monkeypatch):
     assert len(out) == 3
     complaint, error, neutral = out
     assert complaint["id"] == "twitter:1" and "complaint" in complaint["categories"]
-    assert complaint["reply_by"] == "2026-03-02T09:15:00+00:00"
+    assert complaint["reply_by"] == "2026-03-02T09:38:00+00:00"  # a complaint starts mid-range (15-60 min on X)
     assert complaint["action"] and complaint["priority"] and complaint["scores"]
     assert "error" in error
     assert neutral["categories"] == ["neutral"] and neutral["reply_by"] is None
