@@ -1,9 +1,12 @@
 """Crisis agent: per-watch spike detection → alerts (Faust table, alerts topic, Elasticsearch, delivery).
 
 One task owns each watch (signals are keyed by watch): its :class:`WatchMonitor` and its alerts, kept in
-Faust tables. Acknowledge and resolve arrive on the same topic, in order with the detections, so a
-person's decision is never overwritten by the next update of the crisis. Deliveries run in the
-background (a slow Slack must not delay detection); what fails waits in the outbox, flushed on a timer.
+Faust tables. The monitor's state is saved as records of bounded size (pipeline/trends/records.py).
+Detections come with the event time they were made at (the monitor's watermark), and alerts open,
+update and resolve themselves (``crisis_auto_resolve_minutes``) at those times, not at batch ends.
+Acknowledge and resolve arrive on the same topic, in order with the detections, so a person's decision
+is never overwritten by the next update of the crisis. Deliveries run in the background (a slow Slack
+must not delay detection); what fails waits in the outbox, flushed on a timer.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from agents.app import (
     alerts_topic,
     app,
     dead_letter_topic,
+    event_context,
     send_and_confirm,
     settings,
     signals_topic,
@@ -34,6 +38,7 @@ from pipeline.alerts.model import (
     InvalidTransition,
     acknowledge,
     apply_detection,
+    auto_resolve,
     resolve,
 )
 from pipeline.alerts.store import AlertStore, wait_for_alert_indices
@@ -41,6 +46,7 @@ from pipeline.alerts.wiring import delivery_from_settings
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.trends.crisis import CrisisConfig, WatchMonitor
+from pipeline.trends.records import read_state, state_records
 from pipeline.trends.signals import AlertAction, Signal
 from pipeline.trends.spikes import SpikeConfig
 
@@ -53,13 +59,20 @@ config = CrisisConfig(
         warmup=timedelta(hours=settings.crisis_warmup_hours), cooldown=timedelta(0),
     ),
     interval=timedelta(seconds=settings.crisis_interval_seconds),
+    tick=timedelta(seconds=settings.crisis_tick_seconds),
+    source_partitions=next(spec.partitions for spec in t.load_topics(settings.topics_file) if spec.name == t.RAW),
+    idle_after=timedelta(seconds=settings.crisis_idle_seconds),
+    max_skew=timedelta(hours=settings.crisis_max_skew_hours),
     critical_threshold=max(settings.crisis_critical_threshold, settings.crisis_threshold),
 )
 cooldown = timedelta(minutes=settings.crisis_cooldown_minutes)
+quiet_to_resolve = timedelta(minutes=settings.crisis_auto_resolve_minutes)
+INCIDENTS = ("crisis", "troll")
 
 monitor_state = table("crisis-monitors", t.SIGNALS, key_type=bytes, value_type=bytes)
 alert_table = table("crisis-alerts", t.SIGNALS, key_type=bytes, value_type=bytes)  # dedup key → alert
 monitors: dict[str, WatchMonitor] = {}
+last_events: dict[str, object] = {}  # watch → its latest event: the table partition its timer-driven writes go to
 saved_at: dict[str, float] = {}
 _runtime: dict[str, object] = {}
 _pending: set[asyncio.Task] = set()
@@ -67,8 +80,8 @@ _pending: set[asyncio.Task] = set()
 
 def _monitor(watch: str) -> WatchMonitor:
     if watch not in monitors:
-        saved = monitor_state.get(watch.encode())
-        monitors[watch] = WatchMonitor.from_state(orjson.loads(saved), config) if saved else WatchMonitor(watch, config)
+        saved = read_state(watch, monitor_state.get)
+        monitors[watch] = WatchMonitor.from_state(saved, config) if saved else WatchMonitor(watch, config)
         _forget_erased_in(watch, monitors[watch])  # its saved state may predate an erasure
     return monitors[watch]
 
@@ -128,6 +141,7 @@ async def detect_crises(stream):
     client = make_client(settings)
     await wait_for_alert_indices(client, settings)
     store = AlertStore(client, settings)
+    _runtime["store"] = store
     try:
         async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
             async with acknowledged_when_done(events, "crisis"):
@@ -142,44 +156,94 @@ async def detect_crises(stream):
                         f"unreadable signal: {exc}", "crisis", topic=message.topic, partition=message.partition,
                         offset=message.offset, raw=message.value))))
                 await send_and_confirm(letters)
+                for watch, items in by_watch.items():
+                    last_events[watch] = items[-1][0]
                 changed: list[Alert] = run_per_watch(by_watch, _process_watch, "crisis detection")
-                await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
-                                        for alert in changed])
-                if changed:
-                    try:
-                        await store.upsert_many(changed)
-                    except Exception as exc:  # in the table and the alerts topic already; the next change re-indexes
-                        log.error("could not index %d alert(s) into Elasticsearch: %s", len(changed), exc)
+                await _publish(changed, store)
     finally:
+        _runtime.pop("store", None)
         await client.close()
+
+
+async def _publish(changed: list[Alert], store: AlertStore) -> None:
+    await send_and_confirm([(alerts_topic, alert.dedup_key.encode(), alert.model_dump_json().encode())
+                            for alert in changed])
+    if changed:
+        try:
+            await store.upsert_many(changed)
+        except Exception as exc:  # in the table and the alerts topic already; the next change re-indexes
+            log.error("could not index %d alert(s) into Elasticsearch: %s", len(changed), exc)
+
+
+@app.timer(max(1.0, settings.crisis_idle_seconds / 3))
+async def assess_quiet_watches():
+    """A burst followed by silence: once its partitions have been idle for ``crisis_idle_seconds``, the
+    watch's monitor assesses the last tick and resolves the alerts quiet long enough, without a new batch."""
+    store = _runtime.get("store")
+    if store is None:
+        return
+    assigned = app.consumer.assignment()
+    changed: list[Alert] = []
+    for watch, event in list(last_events.items()):
+        if event.message.tp not in assigned:  # the watch's partition went to another worker
+            del last_events[watch]
+            continue
+        with event_context(event):
+            try:
+                changed += _process_watch(watch, [])
+            except Exception:
+                log.exception("assessing the quiet watch %s failed", watch)
+    await _publish(changed, store)
 
 
 def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]:
     monitor = _monitor(watch)
     now = datetime.now(UTC)
-    changed: list[Alert] = []
+    changed: dict[str, Alert] = {}
     for item in items:
         if isinstance(item, AlertAction):
             alert = _apply_action(item)
             if alert is not None:
-                changed.append(alert)
+                changed[alert.dedup_key] = alert
         else:
             monitor.observe(item, now)
-    if any(isinstance(item, Signal) for item in items):
-        moment = datetime.fromtimestamp(monitor.watermark, UTC)
-        for detection in monitor.assess():
+    for moment, detections in monitor.advance(now):
+        _resolve_quiet(watch, monitor, moment, changed)
+        for detection in detections:
             alert, was_changed, notify = apply_detection(_alert(detection.dedup_key), detection, moment, cooldown)
             if was_changed:
-                alert_table[alert.dedup_key.encode()] = alert.model_dump_json().encode()
-                changed.append(alert)
-                log.warning("alert %s %s (%s, %s): %s", alert.id, alert.last_event, alert.kind, alert.severity.value,
-                            alert.title)
+                _store(alert, changed)
             if notify:
                 _deliver_in_background(alert)
+    if monitor.watermark_time is not None:
+        _resolve_quiet(watch, monitor, monitor.watermark_time, changed)
     if time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
-        monitor_state[watch.encode()] = orjson.dumps(monitor.to_state())
+        _save(watch, monitor)
         saved_at[watch] = time.monotonic()
-    return changed
+    return list(changed.values())
+
+
+def _store(alert: Alert, changed: dict[str, Alert]) -> None:
+    alert_table[alert.dedup_key.encode()] = alert.model_dump_json().encode()
+    changed[alert.dedup_key] = alert
+    log.warning("alert %s %s (%s, %s): %s", alert.id, alert.last_event, alert.kind, alert.severity.value, alert.title)
+
+
+def _resolve_quiet(watch: str, monitor: WatchMonitor, moment: datetime, changed: dict[str, Alert]) -> None:
+    """Resolve (by ``auto``) the watch's alerts whose series has been back to normal long enough by ``moment``."""
+    for incident in INCIDENTS:
+        key = f"{incident}:{watch}"
+        resolved = auto_resolve(_alert(key), monitor.last_spiking(incident), moment, quiet_to_resolve)
+        if resolved is not None:
+            _store(resolved, changed)
+
+
+def _save(watch: str, monitor: WatchMonitor) -> None:
+    records, stale = state_records(watch, monitor.to_state(), monitor_state.get(watch.encode()))
+    for key in stale:
+        monitor_state.pop(key, None)
+    for key, value in records:
+        monitor_state[key] = value
 
 
 def _apply_action(action: AlertAction) -> Alert | None:

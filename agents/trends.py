@@ -27,6 +27,7 @@ from agents.per_watch import read_signals, run_per_watch
 from pipeline import topics as t
 from pipeline.alerts.store import index_trends, wait_for_alert_indices
 from pipeline.sinks.elasticsearch import make_client
+from pipeline.trends.records import read_state, state_records
 from pipeline.trends.signals import Signal
 from pipeline.trends.terms import BurstConfig, Term
 from pipeline.trends.trending import TrendConfig, WatchTrends
@@ -62,8 +63,8 @@ def _key(watch: str, term: Term) -> bytes:
 
 def _tracker(watch: str) -> WatchTrends:
     if watch not in trackers:
-        saved = trend_state.get(watch.encode())
-        trackers[watch] = WatchTrends.from_state(orjson.loads(saved), config) if saved else WatchTrends(watch, config)
+        saved = read_state(watch, trend_state.get)
+        trackers[watch] = WatchTrends.from_state(saved, config) if saved else WatchTrends(watch, config)
     return trackers[watch]
 
 
@@ -96,10 +97,8 @@ def _count_and_close(watch: str, items, now: datetime) -> list[dict]:
     tracker = _tracker(watch)
     counts = unsaved[watch]
     for signal in signals:
-        start = tracker.observe(signal, now)
-        if start is None:
-            continue
-        for term in signal.terms:
+        start, tracked = tracker.observe_terms(signal, now)
+        for term in tracked:
             counts[(start, term)] += 1
     found = []
     for start in tracker.due():
@@ -118,6 +117,10 @@ def _count_and_close(watch: str, items, now: datetime) -> list[dict]:
             _clock["at"] = start
             term_counts[_key(watch, term)] += count
         counts.clear()
-        trend_state[watch.encode()] = orjson.dumps(tracker.to_state())
+        records, stale = state_records(watch, tracker.to_state(), trend_state.get(watch.encode()))
+        for key in stale:
+            trend_state.pop(key, None)
+        for key, value in records:
+            trend_state[key] = value
         saved_at[watch] = time.monotonic()
     return found

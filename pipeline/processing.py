@@ -38,6 +38,7 @@ class RawRecord:
 class BatchResult:
     enriched: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    partitions: dict[str, int] = field(default_factory=dict)  # mention id → the raw partition it was read from
 
 
 def dead_letter(
@@ -131,6 +132,7 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
             tags = tags_list[index] if tags_list is not None else tagger.tag_batch([inputs[index]])[0]
             ingested = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC) if record.timestamp_ms else None
             result.enriched.append(enrich(mention, tags, tagger.name, now, ingested))
+            result.partitions[mention.id] = record.partition
         except Exception as exc:
             reason = f"tagging failed: {type(exc).__name__}: {exc}"
             log.error("mention %s at %s: %s", mention.id, _where(record), reason)
@@ -143,7 +145,8 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
 @dataclass
 class RoutedBatch:
     """A tagged batch as the records to send, serialised: ``(key, value)`` for ``mentions.enriched``,
-    ``watch.signals`` (one per watch: the array of its mentions' signals) and the dead-letter topic."""
+    ``watch.signals`` (per watch: arrays of its mentions' signals, each record under
+    ``MAX_SIGNAL_RECORD_BYTES`` whatever the batch) and the dead-letter topic."""
 
     enriched: list[tuple[bytes, bytes]] = field(default_factory=list)
     signals: list[tuple[bytes, bytes]] = field(default_factory=list)
@@ -159,8 +162,8 @@ def tag_and_route(records: Sequence[RawRecord], tagger: Tagger, erased: ErasureS
     enriched, dropped = keep_unerased(result.enriched, erased) if erased else (result.enriched, 0)
     return RoutedBatch(
         enriched=[(document["id"].encode(), orjson.dumps(document)) for document in enriched],
-        signals=[(key, orjson.dumps(items)) for key, items in
-                 signal_records([signal for document in enriched for signal in signals_for(document)])],
+        signals=signal_records([signal for document in enriched
+                                for signal in signals_for(document, partition=result.partitions.get(document["id"]))]),
         dead_letters=[((letter["mention_id"] or "").encode() or None, orjson.dumps(letter))
                       for letter in result.dead_letters],
         erased=dropped,

@@ -163,7 +163,7 @@ class Settings(BaseSettings):
     alerting_file: Path = Field(PROJECT_ROOT / "alerting.yaml", description="VEILLE_ALERTING_FILE: alert routing (channels per watch and severity); without it alerts go to Elasticsearch and the alerts topic only")
     crisis_interval_seconds: int = Field(300, ge=10, description="VEILLE_CRISIS_INTERVAL_SECONDS: counting interval of the crisis series")
     crisis_window_minutes: int = Field(60, ge=1, description="VEILLE_CRISIS_WINDOW_MINUTES: volume compared with the baseline")
-    crisis_threshold: float = Field(6.0, gt=0, description="VEILLE_CRISIS_THRESHOLD: robust z-score that raises a warning")
+    crisis_threshold: float = Field(9.0, gt=0, description="VEILLE_CRISIS_THRESHOLD: robust z-score that raises a warning (the spike detector's own default, what `veille spikes` uses)")
     crisis_critical_threshold: float = Field(12.0, gt=0, description="VEILLE_CRISIS_CRITICAL_THRESHOLD: robust z-score that makes it critical")
     crisis_min_volume: int = Field(10, ge=1, description="VEILLE_CRISIS_MIN_VOLUME: fewer mentions in the window never alert")
     crisis_warmup_hours: float = Field(24, ge=0, description="VEILLE_CRISIS_WARMUP_HOURS: history needed before a watch can alert")

@@ -7,16 +7,18 @@ then as negative mentions, then as complaints stays one alert whose ``kind`` fol
 :func:`apply_detection` folds each new :class:`Detection` of the crisis agent into it:
 
 - no alert yet → a new open alert, notified;
-- an open or acknowledged alert → updated in place; it is notified again only when its severity
-  rises (escalation) or, at the same severity, when the last notification is older than the cooldown
-  (a reminder that the crisis goes on). Severity never goes down while the alert is active, so a
-  crisis that wavers around a threshold does not flap;
-- a resolved alert → a detection within the cooldown after resolution is an aftershock and is ignored,
-  unless it is more severe than the resolved alert, which then re-opens; after the cooldown the
-  detection opens a brand-new alert (new id, same dedup key).
+- an open or acknowledged alert → updated in place. Its severity follows the detection, down as well
+  as up; it is notified again only when the severity rises above the highest it was notified at
+  (``peak_severity``: a crisis that wavers around the critical threshold calls once, not at every
+  crossing) or, when the last notification is older than the cooldown (a reminder that it goes on);
+- a resolved alert → after an automatic resolution, any detection opens a brand-new alert (new id, same
+  dedup key): the series was back to normal long enough for this to be a new spike. After a person
+  resolved it, a detection within the cooldown is an aftershock and is ignored, unless it is more severe
+  than the resolved alert, which then re-opens; after the cooldown the detection opens a new alert.
 
-:func:`acknowledge` and :func:`resolve` move an alert along open → acknowledged → resolved and raise
-:class:`InvalidTransition` on anything else.
+:func:`auto_resolve` closes an open or acknowledged alert (``resolved_by: auto``) once its series has
+been back to normal for a set time. :func:`acknowledge` and :func:`resolve` move an alert along open →
+acknowledged → resolved and raise :class:`InvalidTransition` on anything else.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class AlertState(StrEnum):
 AlertKind = Literal["negative_spike", "complaint_spike", "troll_spike", "volume_spike", "trend"]
 Verdict = Literal["organic", "troll_raid"]
 AlertEvent = Literal["opened", "updated", "escalated", "reminded", "reopened", "acknowledged", "resolved"]
+AUTO = "auto"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -119,6 +122,7 @@ class Alert(BaseModel):
     score: float | None = None
     verdict: Verdict | None = None
     update_count: int = Field(0, ge=0, description="detections folded into this alert after the one that opened it")
+    peak_severity: Severity | None = Field(None, description="the highest severity a person was told of")
 
     @field_validator("opened_at", "updated_at", "notified_at", "acknowledged_at", "resolved_at")
     @classmethod
@@ -155,6 +159,7 @@ def _open(detection: Detection, now: datetime) -> Alert:
         opened_at=now,
         updated_at=now,
         notified_at=now,
+        peak_severity=detection.severity,
         title=detection.title,
         explanation=detection.explanation,
         top_terms=detection.top_terms[:MAX_TOP_TERMS],
@@ -185,14 +190,15 @@ def apply_detection(
     if existing is None:
         return _open(detection, now), True, True
 
-    escalates = detection.severity.rank > existing.severity.rank
+    peak = existing.peak_severity or existing.severity
+    escalates = detection.severity.rank > peak.rank
     if not existing.active:
-        if now - existing.resolved_at >= cooldown:
+        if existing.resolved_by == AUTO or now - existing.resolved_at >= cooldown:
             return _open(detection, now), True, True
         if not escalates:
             return existing, False, False
         reopened = _updated(existing, detection, now).model_copy(update={
-            "state": AlertState.open, "last_event": "reopened", "notified_at": now,
+            "state": AlertState.open, "last_event": "reopened", "notified_at": now, "peak_severity": detection.severity,
             "resolved_at": None, "resolved_by": None, "acknowledged_at": None, "acknowledged_by": None,
         })
         return reopened, True, True
@@ -201,16 +207,16 @@ def apply_detection(
     if _content(updated) == _content(existing):
         return existing, False, False
     if escalates:
-        return updated.model_copy(update={"last_event": "escalated", "notified_at": now}), True, True
+        return updated.model_copy(update={"last_event": "escalated", "notified_at": now,
+                                          "peak_severity": detection.severity}), True, True
     if existing.notified_at is None or now - existing.notified_at >= cooldown:
         return updated.model_copy(update={"last_event": "reminded", "notified_at": now}), True, True
     return updated, True, False
 
 
 def _updated(existing: Alert, detection: Detection, now: datetime) -> Alert:
-    severity = detection.severity if detection.severity.rank > existing.severity.rank else existing.severity
     return existing.model_copy(update={
-        "severity": severity,
+        "severity": detection.severity,
         "kind": detection.kind,
         "last_event": "updated",
         "updated_at": now,
@@ -223,6 +229,22 @@ def _updated(existing: Alert, detection: Detection, now: datetime) -> Alert:
         "score": detection.score if detection.score is not None else existing.score,
         "verdict": detection.verdict or existing.verdict,
         "update_count": existing.update_count + 1,
+    })
+
+
+def auto_resolve(alert: Alert | None, last_spiking: datetime | None, now: datetime, quiet: timedelta) -> Alert | None:
+    """The alert resolved by ``auto`` if its series, last seen spiking at ``last_spiking``, has been back to
+    normal for ``quiet`` by ``now`` (event time), acknowledged or not; else None. It is resolved at the
+    moment the quiet time was reached, so a replay resolves it at the same time however it is batched."""
+    if alert is None or not alert.active or last_spiking is None:
+        return None
+    last_spiking = max(_utc(last_spiking), alert.opened_at)
+    if _utc(now) - last_spiking < quiet:
+        return None
+    at = last_spiking + quiet
+    return alert.model_copy(update={
+        "state": AlertState.resolved, "last_event": "resolved", "resolved_at": at, "resolved_by": AUTO,
+        "updated_at": max(at, alert.updated_at),
     })
 
 

@@ -4,9 +4,11 @@ Three signals, each a share of the spike, each easy to explain to a community ma
 
 - **copy-paste**: the share of mentions that belong to a group of near-identical texts posted by at
   least ``min_cluster_authors`` different accounts. Texts are normalised (case, accents, links,
-  @handles, digits and punctuation removed) and compared on character 5-shingles; candidates come
-  from MinHash LSH (datasketch) and are confirmed with the exact Jaccard similarity, so the cost stays
-  close to linear in the number of mentions;
+  @handles, digits and punctuation removed) and compared on 5-shingles through a **sketch**: a b-bit
+  MinHash (:func:`text_sketch`: 32 minima, one byte each, 64 hex characters) that estimates the Jaccard
+  similarity of two texts without keeping them. The crisis monitor keeps sketches, not texts, in its
+  state (bounded whatever the length of the posts, and nothing an erased author wrote can be read back);
+  candidates come from banding the sketches (LSH), so the cost stays close to linear in the mentions;
 - **new or tiny accounts**: the share of distinct authors with fewer than ``tiny_followers`` followers
   or an account younger than ``new_account_age``, among those whose followers or age is known;
 - **synchronised timing**: the largest share of the spike posted within any ``sync_window``.
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from pipeline.mention import Mention
@@ -46,6 +49,7 @@ class SpikeMention:
     created_at: datetime
     followers: int | None = None
     account_created_at: datetime | None = None
+    sketch: str = ""  # text_sketch(text); computed from ``text`` when empty
 
     @classmethod
     def from_mention(cls, mention: Mention, account_created_at: datetime | None = None) -> SpikeMention:
@@ -112,6 +116,71 @@ def shingles(normalised: str, size: int = SHINGLE_CHARS) -> set[str]:
     return {normalised[i:i + size] for i in range(len(normalised) - size + 1)}
 
 
+SKETCH_HASHES = 32
+SKETCH_BANDS = 8
+SKETCH_TEXT_CHARS = 1000  # a near-copy shows in its first thousand characters; longer posts cost no more
+_SEEDS = np.random.default_rng(20261202)  # fixed: every process (tag pool, agents) computes the same sketches
+_MULTIPLIERS = _SEEDS.integers(1, 2**63, SKETCH_HASHES, dtype=np.uint64) | np.uint64(1)
+_OFFSETS = _SEEDS.integers(0, 2**63, SKETCH_HASHES, dtype=np.uint64)
+_BYTE_WEIGHTS = np.array([1 << (8 * k) for k in range(SHINGLE_CHARS)], dtype=np.uint64)
+
+
+def text_sketch(text: str) -> str:
+    """The b-bit MinHash of a text's normalised 5-byte shingles: 32 one-byte minima as 64 hex characters
+    ("" for a text with no letters). Two sketches agree on a position with probability about their texts'
+    Jaccard similarity (plus 1/256 by chance): see :func:`sketch_similarity`."""
+    normalised = normalise_text(text[:SKETCH_TEXT_CHARS]).encode("utf-8")
+    if not normalised:
+        return ""
+    data = np.frombuffer(normalised.ljust(SHINGLE_CHARS), dtype=np.uint8).astype(np.uint64)
+    windows = np.lib.stride_tricks.sliding_window_view(data, SHINGLE_CHARS)
+    shingles = np.unique(windows @ _BYTE_WEIGHTS) * np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        hashed = (_MULTIPLIERS[:, None] * shingles[None, :] + _OFFSETS[:, None]) >> np.uint64(32)
+    return (hashed.min(axis=1) & np.uint64(0xFF)).astype(np.uint8).tobytes().hex()
+
+
+def sketch_similarity(first: str, second: str) -> float:
+    """Estimated Jaccard similarity of the texts behind two sketches (0 when either is empty)."""
+    if not first or not second:
+        return 0.0
+    a, b = bytes.fromhex(first), bytes.fromhex(second)
+    agree = sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    return max(0.0, (agree - 1 / 256) / (1 - 1 / 256))
+
+
+def near_duplicate_groups_of_sketches(sketches: Sequence[str], similarity: float) -> list[list[int]]:
+    """Indices of ``sketches`` grouped by near-identity: candidates share one of 8 bands of 4 bytes, and
+    are joined (single linkage) when their estimated similarity reaches ``similarity``."""
+    parent = list(range(len(sketches)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    width = 2 * SKETCH_HASHES // SKETCH_BANDS
+    buckets: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for index, sketch in enumerate(sketches):
+        if not sketch:
+            continue
+        candidates = dict.fromkeys(other for band in range(SKETCH_BANDS)
+                                   for other in buckets.get((band, sketch[band * width:(band + 1) * width]), ()))
+        for other in candidates:
+            if root(other) != root(index) and (sketch == sketches[other]
+                                               or sketch_similarity(sketch, sketches[other]) >= similarity):
+                parent[root(index)] = root(other)
+        for band in range(SKETCH_BANDS):
+            bucket = buckets[(band, sketch[band * width:(band + 1) * width])]
+            if not bucket or sketches[bucket[-1]] != sketch:  # an identical sketch already stands for this one
+                bucket.append(index)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(sketches)):
+        groups[root(index)].append(index)
+    return list(groups.values())
+
+
 def near_duplicate_groups(texts: Sequence[str], similarity: float) -> list[list[int]]:
     """Indices of ``texts`` grouped by near-identity (single linkage over confirmed similar pairs)."""
     parent = list(range(len(texts)))
@@ -164,7 +233,8 @@ def raid_verdict(mentions: Sequence[SpikeMention], now: datetime, config: RaidCo
     authors = {m.author_id for m in mentions}
 
     duplicated, largest, largest_authors = 0, 0, 0
-    for group in near_duplicate_groups([m.text for m in mentions], config.similarity):
+    sketches = [m.sketch or text_sketch(m.text) for m in mentions]
+    for group in near_duplicate_groups_of_sketches(sketches, config.similarity):
         group_authors = {mentions[i].author_id for i in group}
         if len(group_authors) >= config.min_cluster_authors:
             duplicated += len(group)

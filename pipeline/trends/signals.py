@@ -2,10 +2,18 @@
 
 One enriched mention that matched two watches gives two signals, so that each watch's counts, baselines
 and alerts live in one place (one partition, one agent task). The tag stage sends a batch's signals of one
-watch as one record (a JSON array): two agents read every record of this topic, and the per-record cost of
-a Faust stream is most of theirs. The community managers' acknowledge and resolve travel on the same topic
-(one object, ``type: action``), so the crisis agent applies them in order with the detections of the same
-watch.
+watch as few records as it can (JSON arrays): two agents read every record of this topic, and the
+per-record cost of a Faust stream is most of theirs. A record never exceeds ``MAX_SIGNAL_RECORD_BYTES``
+whatever the batch: a signal is bounded (no text, only its sketch; at most ``MAX_SIGNAL_TERMS`` terms of
+at most ``MAX_TERM_CHARS``), and a watch's signals are split over as many records as that bound needs.
+The text stays in Elasticsearch; the crisis agent's raid verdict needs only the sketch
+(:func:`pipeline.alerts.raid.text_sketch`).
+
+Each signal carries the ``mentions.raw`` partition its mention was read from: the crisis monitor's
+event-time watermark is the slowest of those partitions (pipeline/trends/crisis.py).
+
+The community managers' acknowledge and resolve travel on the same topic (one object, ``type: action``),
+so the crisis agent applies them in order with the detections of the same watch.
 """
 
 from __future__ import annotations
@@ -15,9 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import orjson
+
+from pipeline.alerts.raid import text_sketch
 from pipeline.trends.terms import NO_PRODUCTS, ProductMatcher, Term, extract_terms
 
-SIGNAL_TEXT_CHARS = 500
+MAX_SIGNAL_TERMS = 48  # hashtags, @mentions and products come first, then keywords in reading order
+MAX_TERM_CHARS = 64
+MAX_SIGNAL_RECORD_BYTES = 256 * 1024 - 1024  # Kafka's default limit is 1 MB; 1 KB left for the record's framing
 
 
 def _time(value: Any) -> datetime:
@@ -33,22 +46,43 @@ class Signal:
     negative: bool
     complaint: bool
     troll: bool
-    text: str
+    sketch: str  # pipeline.alerts.raid.text_sketch of the text: near-copies are found without the text
     author: str
     followers: int | None
     terms: tuple[Term, ...]
+    partition: int | None = None  # of mentions.raw, for the crisis monitor's watermark
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "mention", "watch": self.watch, "id": self.id, "at": self.at.isoformat(),
-                "negative": self.negative, "complaint": self.complaint, "troll": self.troll, "text": self.text,
+        data = {"type": "mention", "watch": self.watch, "id": self.id, "at": self.at.isoformat(),
+                "negative": self.negative, "complaint": self.complaint, "troll": self.troll, "sketch": self.sketch,
                 "author": self.author, "followers": self.followers, "terms": [list(term) for term in self.terms]}
+        if self.partition is not None:
+            data["partition"] = self.partition
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Signal:
+        """A signal record; one written before sketches (with a ``text``) gets the sketch of that text."""
+        sketch = data.get("sketch")
+        if sketch is None:
+            sketch = text_sketch(str(data.get("text") or ""))
+        partition = data.get("partition")
         return cls(watch=str(data["watch"]), id=str(data["id"]), at=_time(data["at"]),
                    negative=bool(data.get("negative")), complaint=bool(data.get("complaint")),
-                   troll=bool(data.get("troll")), text=str(data.get("text") or ""), author=str(data.get("author") or ""),
-                   followers=data.get("followers"), terms=tuple(Term(kind, text) for kind, text in data.get("terms") or ()))
+                   troll=bool(data.get("troll")), sketch=str(sketch), author=str(data.get("author") or ""),
+                   followers=data.get("followers"), terms=bounded_terms(Term(k, t) for k, t in data.get("terms") or ()),
+                   partition=partition if isinstance(partition, int) else None)
+
+
+def bounded_terms(terms) -> tuple[Term, ...]:
+    """At most ``MAX_SIGNAL_TERMS`` terms of at most ``MAX_TERM_CHARS`` (longer ones are left out), in order."""
+    kept = []
+    for term in terms:
+        if len(term.text) <= MAX_TERM_CHARS:
+            kept.append(term)
+            if len(kept) == MAX_SIGNAL_TERMS:
+                break
+    return tuple(kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +125,30 @@ def parse_signal_record(data: Any) -> tuple[list[Signal | AlertAction], list[str
     return items, errors
 
 
-def signal_records(signals: list[Signal]) -> list[tuple[bytes, list[dict[str, Any]]]]:
-    """Signals grouped into one record per watch, in order: ``(key, JSON array)`` to serialise."""
-    by_watch: dict[str, list[dict[str, Any]]] = {}
+def signal_records(signals: list[Signal], max_bytes: int = MAX_SIGNAL_RECORD_BYTES) -> list[tuple[bytes, bytes]]:
+    """Signals grouped by watch, in order, as serialised ``(key, JSON array)`` records of at most ``max_bytes``
+    each: a watch's signals take as many records as that needs (a signal is far smaller than the bound)."""
+    by_watch: dict[str, list[bytes]] = {}
     for signal in signals:
-        by_watch.setdefault(signal.watch, []).append(signal.to_json())
-    return [(watch.encode(), items) for watch, items in by_watch.items()]
+        by_watch.setdefault(signal.watch, []).append(orjson.dumps(signal.to_json()))
+    records = []
+    for watch, items in by_watch.items():
+        chunk: list[bytes] = []
+        size = 2
+        for item in items:
+            if chunk and size + len(item) + 1 > max_bytes:
+                records.append((watch.encode(), b"[" + b",".join(chunk) + b"]"))
+                chunk, size = [], 2
+            chunk.append(item)
+            size += len(item) + 1
+        records.append((watch.encode(), b"[" + b",".join(chunk) + b"]"))
+    return records
 
 
-def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODUCTS) -> list[Signal]:
-    """The signals of one enriched mention: one per watch it matched, none if it matched no watch."""
+def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODUCTS,
+                partition: int | None = None) -> list[Signal]:
+    """The signals of one enriched mention (read from ``partition`` of mentions.raw): one per watch it
+    matched, none if it matched no watch."""
     watches = [w for w in document.get("watch") or () if isinstance(w, str) and w]
     if not watches:
         return []
@@ -108,12 +156,13 @@ def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODU
     author = document.get("author") or {}
     text = str(document.get("text") or "")
     title = document.get("title")
-    terms = tuple(extract_terms(f"{title}\n{text}" if title else text, products))
+    terms = bounded_terms(extract_terms(f"{title}\n{text}" if title else text, products))
+    sketch = text_sketch(text)
     return [Signal(
         watch=watch, id=str(document["id"]), at=_time(document["created_at"]),
         negative=document.get("sentiment") == "negative", complaint="complaint" in categories,
-        troll="troll" in categories, text=text[:SIGNAL_TEXT_CHARS], author=str(author.get("id") or ""),
-        followers=author.get("followers"), terms=terms,
+        troll="troll" in categories, sketch=sketch, author=str(author.get("id") or ""),
+        followers=author.get("followers"), terms=terms, partition=partition,
     ) for watch in dict.fromkeys(watches)]
 
 

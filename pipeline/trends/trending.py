@@ -7,11 +7,17 @@ A window closes when the newest mention is ``lateness`` past its end: its counts
 baseline (:func:`burst_scores`, scaled to the window's volume, with a prior so a never-seen term is
 *emerging* rather than infinitely surprising) and the bursting terms become trend events.
 Nothing trends before ``warmup_windows`` windows have closed (no baseline yet).
+
+Bounded whatever the traffic: an open window tracks at most ``max_keywords_per_window`` keywords (and
+as many hashtags, @mentions and products again), the ones seen first; a closed window enters the
+baseline with its ``history_terms_per_window`` most frequent terms only (a term that bursts has many
+mentions; the rare ones cost the most room and weigh least in a baseline).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +37,8 @@ class TrendConfig:
     burst: BurstConfig = field(default_factory=BurstConfig)
     samples_per_term: int = 5
     max_trends_per_window: int = 20
+    max_keywords_per_window: int = 2000
+    history_terms_per_window: int = 400
 
     def __post_init__(self) -> None:
         if self.window <= timedelta(0):
@@ -42,7 +50,10 @@ class TrendConfig:
 @dataclass(slots=True)
 class OpenWindow:
     mentions: int = 0
-    samples: dict[Term, list[str]] = field(default_factory=dict)  # every term seen, with a few mention ids
+    samples: dict[Term, list[str]] = field(default_factory=dict)  # the terms tracked, with a few mention ids
+    keywords: int = 0
+    others: int = 0
+    taking_ids: set[Term] = field(default_factory=set)  # terms with fewer than samples_per_term ids
 
 
 def trend_id(watch: str, term: Term, window_start: datetime) -> str:
@@ -69,6 +80,10 @@ class WatchTrends:
         """Note one mention; returns the window it counts in (the agent adds its terms there in the table),
         or None for a mention whose window is closed (counted in ``late``: adding it to a later window could
         make that one look like a burst). One dated more than ten minutes ahead of ``now`` counts now."""
+        return self.observe_terms(signal, now)[0]
+
+    def observe_terms(self, signal: Signal, now: datetime | None = None) -> tuple[int | None, list[Term]]:
+        """:meth:`observe`, and the mention's terms the window tracks (those the agent must count)."""
         seconds = int((signal.at if now is None or signal.at <= now + MAX_FUTURE else now).timestamp())
         start = seconds - seconds % self._window
         if self.closed_until is None:
@@ -76,15 +91,32 @@ class WatchTrends:
             self.closed_until = start - lateness + lateness % self._window
         if start < self.closed_until:
             self.late += 1
-            return None
+            return None, []
         window = self.open.setdefault(start, OpenWindow())
         window.mentions += 1
-        for term in signal.terms:
-            ids = window.samples.setdefault(term, [])
-            if len(ids) < self.config.samples_per_term:
-                ids.append(signal.id)
+        samples = window.samples
+        terms = signal.terms
+        new = [term for term in terms if term not in samples]
+        refused = False
+        for term in new:
+            keyword = term.kind == "keyword"
+            if (window.keywords if keyword else window.others) >= self.config.max_keywords_per_window:
+                refused = True
+                continue
+            if keyword:
+                window.keywords += 1
+            else:
+                window.others += 1
+            samples[term] = []
+            window.taking_ids.add(term)
+        tracked = [term for term in terms if term in samples] if refused else list(terms)
+        for term in [term for term in tracked if term in window.taking_ids]:  # most terms have their ids already
+            ids = samples[term]
+            ids.append(signal.id)
+            if len(ids) >= self.config.samples_per_term:
+                window.taking_ids.discard(term)
         self.watermark = seconds if self.watermark is None else max(self.watermark, seconds)
-        return start
+        return start, tracked
 
     def due(self) -> list[int]:
         """Starts of the windows that can close now, oldest first (empty ones included)."""
@@ -119,7 +151,8 @@ class WatchTrends:
                     "emerging": burst.emerging, "mentions": window.mentions,
                     "sample_ids": window.samples.get(burst.term, []),
                 })
-        self.history.close_window(counts, window.mentions)
+        kept = sorted(counts.items(), key=itemgetter(1), reverse=True)[: self.config.history_terms_per_window]
+        self.history.close_window(dict(kept), window.mentions)
         self.closed_until = start + self._window
         return trends
 
@@ -140,6 +173,10 @@ class WatchTrends:
         trends.closed_until = state["closed_until"]
         trends.watermark = state["watermark"]
         trends.late = state.get("late", 0)
-        trends.open = {int(start): OpenWindow(w["mentions"], {Term(k, t): list(ids) for k, t, ids in w["samples"]})
-                       for start, w in state["open"].items()}
+        trends.open = {}
+        for start, w in state["open"].items():
+            samples = {Term(k, t): list(ids) for k, t, ids in w["samples"]}
+            keywords = sum(term.kind == "keyword" for term in samples)
+            taking = {term for term, ids in samples.items() if len(ids) < trends.config.samples_per_term}
+            trends.open[int(start)] = OpenWindow(w["mentions"], samples, keywords, len(samples) - keywords, taking)
         return trends

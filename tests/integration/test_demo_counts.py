@@ -36,3 +36,30 @@ def test_demo_count_indexed_counts_only_documents_indexed_since_the_replay(stack
     finally:
         client.indices.delete(index=scoped.mentions_index, ignore_unavailable=True)
         client.close()
+
+
+def test_demo_raises_the_sample_crisis_on_a_fresh_data_directory(tmp_path):
+    """`veille demo` from nothing (its own data directory and ports, as a fresh clone): the sample's crisis
+    (Aquarelle's evening of complaints) must be raised by the crisis agent, whatever order the agents happen
+    to read the replayed partitions in."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipeline.stack import free_port, isolated_stack_env
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, **isolated_stack_env(tmp_path / "veille"), "VEILLE_WORKER_WEB_PORT": str(free_port()),
+           "VEILLE_WEB_PORT": str(free_port())}
+    try:
+        demo = subprocess.run([sys.executable, "-m", "pipeline", "demo"], env=env, cwd=root, capture_output=True,
+                              text=True, timeout=600)
+        assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+        raised = re.search(r"crisis alerts raised by the crisis agent: (\d+)", demo.stdout)
+        assert raised and int(raised.group(1)) >= 1, demo.stdout[-3000:]
+        assert re.search(r"\[(warning|critical)\] crisis:Aquarelle:", demo.stdout), demo.stdout[-3000:]
+    finally:
+        subprocess.run([sys.executable, "-m", "pipeline", "stack", "down"], env=env, cwd=root, capture_output=True,
+                       timeout=120)

@@ -14,6 +14,7 @@ from pipeline.alerts.model import (
     Severity,
     acknowledge,
     apply_detection,
+    auto_resolve,
     resolve,
 )
 
@@ -54,13 +55,16 @@ def test_alerts_model_identical_detection_changes_nothing():
     assert again is alert and (changed, notify) == (False, False)
 
 
-def test_alerts_model_escalation_renotifies_and_severity_never_drops():
+def test_alerts_model_escalation_renotifies_and_severity_goes_down_quietly():
     alert, _, _ = apply_detection(None, detection("warning"), T0, COOLDOWN)
     escalated, changed, notify = apply_detection(alert, detection("critical", observed=400.0), T0 + timedelta(minutes=5), COOLDOWN)
     assert (changed, notify) == (True, True)
     assert escalated.severity is Severity.critical and escalated.last_event == "escalated"
-    calmer, _, notify = apply_detection(escalated, detection("warning", observed=150.0), T0 + timedelta(minutes=10), COOLDOWN)
-    assert calmer.severity is Severity.critical and notify is False
+    calmer, changed, notify = apply_detection(escalated, detection("warning", observed=150.0), T0 + timedelta(minutes=10), COOLDOWN)
+    assert calmer.severity is Severity.warning and changed and notify is False
+    # back to critical: the person was told of critical already, so no second call within the cooldown
+    again, changed, notify = apply_detection(calmer, detection("critical", observed=420.0), T0 + timedelta(minutes=15), COOLDOWN)
+    assert again.severity is Severity.critical and changed and notify is False and again.peak_severity is Severity.critical
 
 
 def test_alerts_model_same_severity_after_cooldown_reminds():
@@ -142,3 +146,34 @@ def test_alerts_model_round_trips_through_json_in_utc():
     alert, _, _ = apply_detection(None, detection(verdict="troll_raid"), datetime(2026, 5, 4, 11, 0), COOLDOWN)
     again = Alert.model_validate_json(alert.model_dump_json())
     assert again == alert and again.opened_at.tzinfo is not None and again.verdict == "troll_raid"
+
+
+QUIET = timedelta(minutes=60)
+
+
+def test_alerts_model_auto_resolve_closes_an_alert_quiet_long_enough_at_the_moment_it_was():
+    alert, _, _ = apply_detection(None, detection(), T0, COOLDOWN)
+    last_spiking = T0 + timedelta(minutes=20)
+    assert auto_resolve(alert, last_spiking, last_spiking + QUIET - timedelta(seconds=1), QUIET) is None
+    resolved = auto_resolve(alert, last_spiking, last_spiking + timedelta(hours=5), QUIET)
+    assert resolved.state is AlertState.resolved and resolved.resolved_by == "auto"
+    assert resolved.resolved_at == last_spiking + QUIET and resolved.last_event == "resolved"
+    assert auto_resolve(resolved, last_spiking, last_spiking + timedelta(hours=6), QUIET) is None
+
+
+def test_alerts_model_acknowledged_alert_still_auto_resolves():
+    alert, _, _ = apply_detection(None, detection(), T0, COOLDOWN)
+    acked = acknowledge(alert, "camille", T0 + timedelta(minutes=3))
+    resolved = auto_resolve(acked, T0, T0 + QUIET, QUIET)
+    assert resolved.state is AlertState.resolved and resolved.resolved_by == "auto"
+    assert resolved.acknowledged_by == "camille"
+
+
+def test_alerts_model_spike_after_auto_resolution_opens_a_new_alert_even_within_the_cooldown():
+    alert, _, _ = apply_detection(None, detection("critical"), T0, COOLDOWN)
+    resolved = auto_resolve(alert, T0, T0 + QUIET, QUIET)
+    later = T0 + QUIET + timedelta(minutes=5)  # well within the 2 h cooldown
+    fresh, changed, notify = apply_detection(resolved, detection("warning"), later, COOLDOWN)
+    assert (changed, notify) == (True, True)
+    assert fresh.id != alert.id and fresh.state is AlertState.open and fresh.opened_at == later
+    assert fresh.severity is Severity.warning and fresh.update_count == 0

@@ -10,7 +10,7 @@ from pipeline.trends.signals import AlertAction, Signal, parse_signal_record, si
 
 def _signal(watch: str, number: int) -> Signal:
     return Signal(watch=watch, id=f"twitter:{number}", at=datetime(2026, 11, 21, 9, number, tzinfo=UTC),
-                  negative=True, complaint=False, troll=False, text="panne", author="a", followers=3,
+                  negative=True, complaint=False, troll=False, sketch="", author="a", followers=3,
                   terms=(("word", "panne"),))
 
 
@@ -18,8 +18,30 @@ def test_trends_signal_records_group_by_watch_in_order_and_read_back():
     signals = [_signal("Lumio", 1), _signal("Rivals", 2), _signal("Lumio", 3)]
     records = signal_records(signals)
     assert [key for key, _ in records] == [b"Lumio", b"Rivals"]
-    read = [parse_signal_record(orjson.loads(orjson.dumps(items))) for _, items in records]
+    read = [parse_signal_record(orjson.loads(value)) for _, value in records]
     assert read == [([signals[0], signals[2]], []), ([signals[1]], [])]
+
+
+def test_trends_signal_records_split_a_big_batch_into_records_under_the_bound_in_order():
+    from pipeline.trends.signals import MAX_SIGNAL_RECORD_BYTES, MAX_SIGNAL_TERMS
+
+    long_terms = tuple(("keyword", f"word{k:03d}" * 4) for k in range(200))
+    signals = [Signal(watch="Lumio", id=f"twitter:{number}", at=datetime(2026, 11, 21, 9, tzinfo=UTC), negative=True,
+                      complaint=True, troll=False, sketch="ab" * 32, author=f"user{number}", followers=number,
+                      terms=long_terms) for number in range(2000)]
+    records = signal_records(signals)
+    assert len(records) > 1 and all(len(value) <= MAX_SIGNAL_RECORD_BYTES for _, value in records)
+    read = [item for _, value in records for item in parse_signal_record(orjson.loads(value))[0]]
+    assert [item.id for item in read] == [s.id for s in signals]
+    assert all(len(item.terms) == MAX_SIGNAL_TERMS for item in read)  # a signal read back is bounded too
+
+
+def test_trends_signal_records_legacy_record_with_text_gets_its_sketch():
+    from pipeline.alerts.raid import text_sketch
+
+    legacy = {"type": "mention", "watch": "Lumio", "id": "twitter:1", "at": "2026-11-21T09:00:00Z", "text": "colis perdu"}
+    (signal,), errors = parse_signal_record(legacy)
+    assert errors == [] and signal.sketch == text_sketch("colis perdu") and signal.partition is None
 
 
 def test_trends_signal_records_keep_the_readable_elements_of_a_damaged_record():

@@ -10,7 +10,7 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def signal(at, i, terms):
-    return Signal(watch="acme", id=f"m{i}", at=at, negative=False, complaint=False, troll=False, text="t",
+    return Signal(watch="acme", id=f"m{i}", at=at, negative=False, complaint=False, troll=False, sketch="",
                   author="a", followers=None, terms=tuple(terms))
 
 
