@@ -158,7 +158,7 @@ def signals_for(mentions: Sequence[Mapping[str, Any]], crises: Sequence[Crisis])
     for mention in mentions:
         key, created = author_key(mention), parse_time(mention.get("created_at"))
         earlier = 0
-        if key in complaints_by_author and created is not None:
+        if key in complaints_by_author and created is not None and "complaint" in (mention.get("categories") or []):
             earlier = sum(1 for at, other in complaints_by_author[key] if (at, other) < (created, str(mention.get("id"))))
         found[str(mention.get("id"))] = Signals(
             followers=(mention.get("author") or {}).get("followers"),
@@ -212,10 +212,8 @@ def group_items(mentions: Sequence[dict[str, Any]], crises: Sequence[Crisis]) ->
         crisis = crisis_of(mention, crises)
         if crisis is not None:
             key, kind, title = f"crisis:{crisis.id}", "crisis", crisis.title
-        elif thread_key(mention) != str(mention.get("id")):
+        else:  # a conversation's first post carries its own id as conversation_id: it joins its replies
             key, kind, title = f"thread:{thread_key(mention)}", "thread", ""
-        else:
-            key, kind, title = f"mention:{mention.get('id')}", "mention", ""
         item = items.setdefault(key, InboxItem(key, kind, None, [], title))
         item.mentions.append(mention)
     for item in items.values():

@@ -652,7 +652,7 @@ async def healthz(request: Request) -> Response:
 # -- the app -----------------------------------------------------------------------------------------
 
 def routes() -> list:
-    from pipeline.web import inbox_routes  # first match wins: its /, /inbox, /api/inbox, /api/compare replace these
+    from pipeline.web import inbox_routes  # first match wins: its /, /inbox, /compare and their APIs replace these
 
     return [
         *inbox_routes.routes(),

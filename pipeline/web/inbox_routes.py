@@ -1,7 +1,7 @@
-"""The inbox (triage, assign, note, answer), the response-time figures and ``/api/compare``'s periods.
+"""The inbox (triage, assign, note, answer), the response-time figures and the competitor watch's periods.
 
 Routes of their own, registered ahead of :func:`pipeline.web.app.routes` (the first route that matches a
-path wins, so ``/``, ``/inbox``, ``/api/inbox`` and ``/api/compare`` are served from here). Queries and
+path wins, so ``/``, ``/inbox``, ``/api/inbox``, ``/compare`` and ``/api/compare`` are served from here). Queries and
 shaping live in :mod:`pipeline.inbox`; the request helpers, error handling and CSRF rules are the app's.
 """
 
@@ -179,6 +179,25 @@ async def compare_api(request: Request) -> Response:
     return JSONResponse(comparison.to_json())
 
 
+@web._elasticsearch_errors
+async def compare_page(request: Request) -> Response:
+    """The app's competitor page, with 'all' meaning from the first mention (as the API and the CLI read it)."""
+    filters, watches = await web._page_context(request)
+    brand, against = web._compare_args(request, filters, watches)
+    comparison, problem = None, None
+    if brand and against and not filters.error:
+        try:
+            comparison = await fetch_comparison(web._es(request), web._settings(request).mentions_index, brand,
+                                                against, filters.since, filters.until or web._now(), filters.compiled,
+                                                filters.period)
+        except UnknownWatch as exc:
+            problem = str(exc)
+    chart_data = queries.comparison_charts(comparison, web._translator(request)) if comparison else None
+    return web._render(request, "compare.html", "compare", web._filters_status(filters), filters=filters,
+                       watches=watches, brand=brand, against=against, comparison=comparison, chart_data=chart_data,
+                       problem=problem)
+
+
 def routes() -> list[Route]:
     return [
         Route("/", overview_page),
@@ -187,5 +206,6 @@ def routes() -> list[Route]:
         Route("/api/inbox", inbox_api),
         *(Route(f"/api/inbox/{action}", _inbox_action(action), methods=["POST"]) for action in ACTIONS),
         Route("/api/kpis/response-times", response_times_api),
+        Route("/compare", compare_page),
         Route("/api/compare", compare_api),
     ]

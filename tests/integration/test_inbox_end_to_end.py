@@ -164,6 +164,9 @@ def test_inbox_api_assign_note_answer_survive_a_rewrite_and_feed_the_figures(web
         mention_id = item["ids"][0]
         refused = client.post("/api/inbox/answer", json={"ids": [mention_id], "who": "mallory"})
         assert refused.status_code == 403 and _state(inbox_settings, mention_id) is None
+        forged = client.post("/inbox/act", data={"action": "answer", "id": mention_id, "who": "mallory",
+                                                 "csrf_token": "guess"}, headers={"origin": web})
+        assert forged.status_code == 403 and _state(inbox_settings, mention_id) is None
 
         assigned = client.post("/api/inbox/assign", json={"ids": [mention_id], "who": "Ana", "assignee": "Bo"},
                                headers=headers)
@@ -234,6 +237,8 @@ def test_inbox_compare_accepts_the_same_periods_everywhere(web, inbox_env):
     assert cli["period"] == everything["period"] == "all"
     bad = httpx.get(f"{web}/api/compare", params={**params, "since": "yesterday"}, timeout=30)
     assert bad.status_code == 400 and "not a time" in bad.json()["error"]
+    page = httpx.get(f"{web}/compare", params={**params, "since": "all"}, timeout=60)
+    assert f'data-total="{everything["total_mentions"]}"' in page.text  # the page's 'all' is the API's too
 
 
 @pytest.mark.skipif(not Browser.available(), reason="Debian's chromium and chromium-driver are not installed")

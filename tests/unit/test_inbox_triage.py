@@ -106,8 +106,10 @@ def test_inbox_triage_signals_count_earlier_complaints_and_threads():
     mentions = [_mention("t:1", 0, "ann"), _mention("t:2", 10, "ann"), _mention("t:3", 20, "ann"),
                 _mention("t:4", 5, "bob", conversation_id="c1"), _mention("t:5", 6, "cy", conversation_id="c1",
                                                                          parent_id="t:4")]
+    mentions.append(_mention("t:6", 30, "ann", categories=("troll",)))
     signals = signals_for(mentions, [])
     assert [signals[f"t:{i}"].earlier_complaints for i in (1, 2, 3)] == [0, 1, 2]
+    assert signals["t:6"].earlier_complaints == 0  # a repeat counts for a complaint, not for a troll
     assert signals["t:4"].thread_size == 2 and signals["t:5"].is_reply
     assert signals["t:1"].thread_size == 1 and not signals["t:1"].is_reply
 
@@ -121,15 +123,19 @@ def test_inbox_triage_groups_a_thread_and_a_crisis_as_one_item_each():
         {**_mention("t:4", 1, categories=("positive",), conversation_id="c1"),
          "reply_by": (CREATED + timedelta(minutes=40)).isoformat()},
         {**_mention("t:5", 2, categories=("positive",)), "reply_by": None},
+        {**_mention("t:6", 3, categories=("positive",), conversation_id="t:6"),  # a first post and its reply
+         "reply_by": (CREATED + timedelta(minutes=300)).isoformat()},
+        {**_mention("t:7", 4, categories=("positive",), conversation_id="t:6", parent_id="t:6"),
+         "reply_by": (CREATED + timedelta(minutes=310)).isoformat()},
     ]
     items = group_items(mentions, [CRISIS])
     assert [(i.kind, sorted(i.ids)) for i in items] == [("thread", ["t:3", "t:4"]), ("crisis", ["t:1", "t:2"]),
-                                                        ("mention", ["t:5"])]
+                                                        ("thread", ["t:6", "t:7"]), ("mention", ["t:5"])]
     thread = items[0]
     assert thread.reply_by == CREATED + timedelta(minutes=40) and thread.lead["id"] == "t:4"
     now = CREATED + timedelta(minutes=105)
     ordered = order_for_now(items, now)
-    assert [i.kind for i in ordered] == ["crisis", "thread", "mention"]
+    assert [i.kind for i in ordered] == ["crisis", "thread", "thread", "mention"]
     assert ordered[0].overdue(now) and ordered[0].to_json(now)["seconds_left"] == -300
 
 
