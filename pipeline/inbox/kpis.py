@@ -84,11 +84,13 @@ def _groups(row: Mapping[str, Any], teammate: str) -> Iterable[tuple[str, str]]:
 
 
 def response_times(answered: Iterable[Mapping[str, Any]], open_mentions: Iterable[Mapping[str, Any]], now: datetime,
-                   complete: bool = True, open_total: int | None = None) -> ResponseTimes:
+                   complete: bool = True, open_total: int | None = None, overdue_untriaged: int = 0) -> ResponseTimes:
     """Figures of answered inbox states and of open (triaged) mentions, overall and per group.
 
     ``answered``: state documents (created_at, answered_at, reply_by, network, categories, answered_by);
-    ``open_mentions``: triaged mentions (reply_by, network, categories, state.assignee).
+    ``open_mentions``: triaged mentions (reply_by, network, categories, state.assignee). When not all open
+    mentions were triaged, the overall open count is ``open_total`` and its overdue count adds
+    ``overdue_untriaged`` (those overdue whatever their triage); the groups count the triaged ones.
     """
     result = ResponseTimes(Figures(), {}, {}, {}, complete)
     tables = {"network": result.by_network, "category": result.by_category, "teammate": result.by_teammate}
@@ -119,4 +121,6 @@ def response_times(answered: Iterable[Mapping[str, Any]], open_mentions: Iterabl
             if deadline is not None and deadline < now:
                 figures.overdue += 1
     result.open_total = count if open_total is None else open_total
+    result.overall.open = max(result.overall.open, result.open_total)
+    result.overall.overdue += overdue_untriaged
     return result

@@ -68,6 +68,7 @@ class InboxView:
     triaged: int  # open mentions read and triaged (at most MAX_CANDIDATES, the latest deadlines)
     now: datetime
     crises: list[Crisis] = field(default_factory=list)
+    overdue_untriaged: int = 0  # open mentions not triaged whose deadline has passed whatever the triage says
 
     @property
     def complete(self) -> bool:
@@ -75,7 +76,9 @@ class InboxView:
 
     @property
     def overdue(self) -> int:
-        return sum(1 for item in self.items for m in item.mentions if _overdue(m, self.now))
+        """Overdue open mentions: the triaged ones past their deadline, and those not triaged that are past
+        any deadline the triage could give them (so, when not complete, at least this many)."""
+        return sum(1 for item in self.items for m in item.mentions if _overdue(m, self.now)) + self.overdue_untriaged
 
     @property
     def overdue_items(self) -> int:
@@ -88,7 +91,8 @@ class InboxView:
 
     def to_json(self) -> dict[str, Any]:
         return {"now": self.now.isoformat(), "open": self.open_total, "triaged": self.triaged,
-                "complete": self.complete, "overdue": self.overdue, "overdue_items": self.overdue_items,
+                "complete": self.complete, "overdue": self.overdue, "overdue_untriaged": self.overdue_untriaged,
+                "overdue_items": self.overdue_items,
                 "due_within_hour": self.due_within_hour, "items": [item.to_json(self.now) for item in self.items],
                 "crises": [{"id": c.id, "watch": c.watch, "kind": c.kind, "title": c.title,
                             "opened_at": c.opened_at.isoformat()} for c in self.crises]}
@@ -156,9 +160,33 @@ async def load_inbox(client: AsyncElasticsearch, settings: Settings, scope: Scop
     crises = await open_crises(client, settings)
     states = await store.states([m["id"] for m in mentions])
     rows = triaged(mentions, crises, states, settings.playbook_file)
+    untriaged_overdue = 0
+    if total > len(mentions) and not assignee:
+        untriaged_overdue = await _surely_overdue(client, settings, scope, answered, mentions, now)
     if assignee:
         rows = [m for m in rows if (m["state"].get("assignee") or "") == assignee]
-    return InboxView(order_for_now(group_items(rows, crises), now), total, len(mentions), now, crises)
+    return InboxView(order_for_now(group_items(rows, crises), now), total, len(mentions), now, crises,
+                     untriaged_overdue)
+
+
+async def _surely_overdue(client: AsyncElasticsearch, settings: Settings, scope: Scope, answered: Sequence[str],
+                          read: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Open mentions beyond those read (earlier provisional deadlines) that are overdue whatever their triage:
+    the triage moves a deadline by at most the widest network range (slowest - fastest)."""
+    from pipeline.tagging.playbook import load_playbook
+
+    playbook = load_playbook(settings.playbook_file)
+    widest = max(n.slowest - n.fastest for n in playbook.networks.values())
+    earliest_read = min((parse_time(m.get("reply_by")) for m in read if m.get("reply_by")), default=now)
+    bound = min(now - widest, earliest_read)
+    query: Query = {"bool": {"filter": [*scope.clauses(), NEEDS_ANSWER,
+                                        {"range": {"reply_by": {"lt": bound.isoformat()}}}]}}
+    if answered:
+        query["bool"]["must_not"] = [{"ids": {"values": list(answered)}}]
+    try:
+        return (await client.count(index=settings.mentions_index, query=query))["count"]
+    except NotFoundError:
+        return 0
 
 
 async def _mentions_by_id(client: AsyncElasticsearch, settings: Settings, ids: Sequence[str]) -> dict[str, dict]:
@@ -205,5 +233,5 @@ async def response_times(client: AsyncElasticsearch, settings: Settings, scope: 
     open_rows = [{**m, "network": playbook.network_of(m.get("platform")).name}
                  for item in view.items for m in item.mentions]
     return kpi.response_times(answered, open_rows, now, complete=complete and view.complete,
-                              open_total=view.open_total)
+                              open_total=view.open_total, overdue_untriaged=view.overdue_untriaged)
 

@@ -56,3 +56,10 @@ def test_inbox_kpis_nothing_answered_has_no_median():
     figures = response_times([], [_open(NOW - timedelta(minutes=5))], NOW).to_json()["overall"]
     assert figures["median_minutes"] is None and figures["share_within_deadline"] is None
     assert figures["open"] == 1 and figures["overdue"] == 1 and figures["answered_share"] == 0.0
+
+
+def test_inbox_kpis_overall_counts_what_was_not_triaged():
+    triaged = [_open(NOW - timedelta(minutes=1)), _open(NOW + timedelta(hours=1))]
+    figures = response_times([], triaged, NOW, complete=False, open_total=10, overdue_untriaged=6).to_json()
+    assert figures["overall"]["open"] == 10 and figures["overall"]["overdue"] == 7
+    assert figures["by_network"]["social"]["open"] == 2 and figures["complete"] is False
