@@ -213,10 +213,11 @@ async def apply_change(client: AsyncElasticsearch, settings: Settings, change: C
     if missing_context:  # answered already, or beyond the triaged set: triaged with what is known of them
         shown.update({m["id"]: m for m in triaged(missing_context, view.crises, {}, settings.playbook_file)})
     states = await store.states(list(mentions))
-    for mention_id in (i for i in change.ids if i in mentions):
-        mention = mentions[mention_id]
-        reply_by = parse_time(shown[mention_id].get("reply_by"))
-        await store.put(mention_id, applied(states.get(mention_id), change, mention, reply_by, now))
+    documents = {mention_id: applied(states.get(mention_id), change, mentions[mention_id],
+                                     parse_time(shown[mention_id].get("reply_by")), now)
+                 for mention_id in change.ids if mention_id in mentions}  # all checked before any is written
+    for mention_id, document in documents.items():
+        await store.put(mention_id, document)
         outcome.changed.append(mention_id)
     return outcome
 

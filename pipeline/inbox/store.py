@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
+from pipeline.inbox.triage import parse_time
 from pipeline.settings import Settings
 from pipeline.sinks.elasticsearch import ensure_index, index_template
 
@@ -24,6 +25,7 @@ _DATE = {"type": "date"}
 MAX_NOTE_CHARS = 2000
 MAX_NAME_CHARS = 80
 PAGE_SIZE = 500
+CLOCK_SLACK = timedelta(minutes=2)  # a browser's clock a little ahead of the server's
 MAX_STATES = 20_000  # answered mentions read for one set of figures; beyond, the figures say they are partial
 
 INBOX_PROPERTIES: dict[str, Any] = {
@@ -116,8 +118,14 @@ def applied(state: Mapping[str, Any] | None, change: Change, mention: Mapping[st
     elif change.action == "note":
         doc["notes"] = [*(doc.get("notes") or []), {"at": now.isoformat(), "by": change.who, "text": change.note}]
     elif change.action == "answer":
+        at = change.at or now
+        created = parse_time(mention.get("created_at"))
+        if at > now + CLOCK_SLACK:
+            raise InboxActionError(f"{at:%Y-%m-%d %H:%M} UTC is in the future: give the time it was answered")
+        if created is not None and at < created:
+            raise InboxActionError(f"{mention['id']} was posted at {created:%Y-%m-%d %H:%M} UTC, after {at:%H:%M}")
         if not doc.get("answered_at"):  # the first answer is the one the response time counts
-            doc.update(answered_at=(change.at or now).isoformat(), answered_by=change.who)
+            doc.update(answered_at=at.isoformat(), answered_by=change.who)
     elif change.action == "reopen":
         doc.pop("answered_at", None)
         doc.pop("answered_by", None)

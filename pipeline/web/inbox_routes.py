@@ -146,7 +146,7 @@ async def inbox_form(request: Request) -> Response:
             "note": form.get("note"), "at": form.get("at") or None}
     status, answer = await _act(request, action, body)
     if status != 200:
-        return web._error_page(request, status, "error.query", answer["error"])
+        return web._error_page(request, status, "error.not_found" if status == 404 else "error.inbox", answer["error"])
     back = security.safe_next(str(form.get("back") or "/inbox"))
     separator = "&" if "?" in back else "?"
     response = RedirectResponse(f"{back}{separator}done={action}", status_code=303)

@@ -193,6 +193,11 @@ def test_inbox_api_assign_note_answer_survive_a_rewrite_and_feed_the_figures(web
         assert missing.status_code == 404
         empty_note = client.post("/api/inbox/note", json={"ids": [mention_id], "who": "Bo"}, headers=headers)
         assert empty_note.status_code == 400
+        other = next(i for i in client.get("/api/inbox", params={"since": "7d"}).json()["items"][5:] if i["kind"] == "mention")
+        too_early = client.post("/api/inbox/answer", headers=headers, json={
+            "ids": [other["ids"][0]], "who": "Bo", "at": (created - timedelta(days=30)).isoformat()})
+        assert too_early.status_code == 400 and "was posted at" in too_early.json()["error"]
+        assert _state(inbox_settings, other["ids"][0]) is None
 
         async def rewrite():  # what veille reprocess does to a mention: the document written again
             async with make_client(inbox_settings) as es:
@@ -267,6 +272,12 @@ def test_inbox_page_in_chromium_assigns_and_answers(web, sample, inbox_settings)
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         WebDriverWait(driver, 20).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "Assigned"))
         assert all(_state(inbox_settings, i)["assignee"] == "Dee" for i in ids)
+        assignee_form = driver.find_element(By.CSS_SELECTOR, "form.assignee-filter")
+        assignee_form.find_element(By.NAME, "assignee").send_keys("Dee")
+        assignee_form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(driver, 20).until(EC.url_contains("assignee=Dee"))
+        shown = driver.find_elements(By.CSS_SELECTOR, "ol.inbox li.mention")
+        assert [i.get_attribute("data-key") for i in shown] == [key]
         item = driver.find_element(By.CSS_SELECTOR, f'li.mention[data-key="{key}"]')
         assert item.find_element(By.CSS_SELECTOR, ".assignee").get_attribute("data-assignee") == "Dee"
         form = item.find_element(By.CSS_SELECTOR, "form.act-answer")
@@ -274,7 +285,7 @@ def test_inbox_page_in_chromium_assigns_and_answers(web, sample, inbox_settings)
         form.find_element(By.NAME, "who").send_keys("Dee")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         WebDriverWait(driver, 20).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "answered"))
-        assert not driver.find_elements(By.CSS_SELECTOR, f'li.mention[data-key="{key}"]')
+        assert "assignee=Dee" in driver.current_url and not driver.find_elements(By.CSS_SELECTOR, "ol.inbox li.mention")
         assert all(_state(inbox_settings, i)["answered_by"] == "Dee" for i in ids)
 
         driver.get(f"{web}/?since=7d&lang=fr")

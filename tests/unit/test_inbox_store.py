@@ -48,3 +48,10 @@ def test_inbox_store_answered_query_filters_period_and_watch():
     assert {"exists": {"field": "answered_at"}} in filters
     assert {"term": {"watch": "Acme"}} in filters
     assert {"range": {"created_at": {"gte": (NOW - timedelta(days=7)).isoformat(), "lte": NOW.isoformat()}}} in filters
+
+
+@pytest.mark.parametrize(("at", "message"), [(NOW + timedelta(hours=1), "in the future"),
+                                             (NOW - timedelta(hours=2), "was posted at")])
+def test_inbox_store_answer_time_must_be_after_posting_and_not_ahead(at, message):
+    with pytest.raises(InboxActionError, match=message):
+        applied(None, check_change("answer", ["twitter:1"], "ana", at=at), MENTION, None, NOW)
