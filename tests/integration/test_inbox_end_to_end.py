@@ -296,3 +296,36 @@ def test_inbox_page_in_chromium_assigns_and_answers(web, sample, inbox_settings)
         assert int(shown) == api["overall"]["answered"] >= len(ids)
         rows = driver.find_elements(By.CSS_SELECTOR, "table[data-group=by_teammate] tbody tr")
         assert "Dee" in {r.get_attribute("data-name") for r in rows}
+
+
+def test_inbox_response_times_read_answered_mentions_in_pages(stack, stack_env):
+    """More answered mentions than one page: every one is read (search_after), the percentiles are exact."""
+    from elasticsearch.helpers import async_bulk
+
+    from pipeline.inbox.service import Scope, response_times
+    from pipeline.inbox.store import PAGE_SIZE, setup_inbox_index
+
+    settings = settings_for({**stack_env, "VEILLE_INDEX_PREFIX": f"inboxpages{uuid.uuid4().hex[:8]}"})
+    now = datetime.now(UTC)
+    created = now - timedelta(days=1)
+    minutes = [(i * 7) % 600 + 1 for i in range(2 * PAGE_SIZE + 137)]
+
+    async def run():
+        async with make_client(settings) as client:
+            await setup_inbox_index(client, settings)
+            await async_bulk(client, [{"_index": inbox_index(settings), "_id": f"twitter:{i}", "_source": {
+                "mention_id": f"twitter:{i}", "created_at": created.isoformat(), "network": "microblog",
+                "categories": ["complaint"], "answered_by": "Ana", "reply_by": (created + timedelta(minutes=60)).isoformat(),
+                "answered_at": (created + timedelta(minutes=m)).isoformat()}} for i, m in enumerate(minutes)],
+                refresh="true")
+            try:
+                return await response_times(client, settings, Scope(now - timedelta(days=7), now), now)
+            finally:
+                await client.indices.delete(index=inbox_index(settings))
+
+    overall = _run(run()).to_json()["overall"]
+    ordered = sorted(minutes)
+    assert overall["answered"] == len(minutes)
+    assert overall["answered_within_deadline"] == sum(m <= 60 for m in minutes)
+    assert overall["median_minutes"] == ordered[len(ordered) // 2]
+    assert overall["p90_minutes"] == ordered[-(-9 * len(ordered) // 10) - 1]
