@@ -226,7 +226,8 @@ def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]
 def _store(alert: Alert, changed: dict[str, Alert]) -> None:
     alert_table[alert.dedup_key.encode()] = alert.model_dump_json().encode()
     changed[alert.dedup_key] = alert
-    log.warning("alert %s %s (%s, %s): %s", alert.id, alert.last_event, alert.kind, alert.severity.value, alert.title)
+    level = logging.INFO if alert.last_event == "updated" else logging.WARNING  # updates come every tick of a crisis
+    log.log(level, "alert %s %s (%s, %s): %s", alert.id, alert.last_event, alert.kind, alert.severity.value, alert.title)
 
 
 def _resolve_quiet(watch: str, monitor: WatchMonitor, moment: datetime, changed: dict[str, Alert]) -> None:

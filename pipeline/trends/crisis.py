@@ -256,8 +256,9 @@ class WatchMonitor:
             return []
         if self.watermark is None:
             first = min(self.counts) if self.counts else mark - mark % self._tick
-            self.closed_until = first - first % self._interval
-            self.assessed_until = first - first % self._tick
+            if self.closed_until is None:
+                self.closed_until = first - first % self._interval
+            self.assessed_until = max(first - first % self._tick, self.closed_until)
         self.watermark = mark
         found = []
         reach = self.config.spike.window.total_seconds() + self._interval
@@ -453,7 +454,13 @@ class WatchMonitor:
     def from_state(cls, state: dict[str, Any], config: CrisisConfig | None = None) -> WatchMonitor:
         """A monitor from :meth:`to_state`; a state of an older version gives a fresh monitor."""
         monitor = cls(state["watch"], config)
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") != STATE_VERSION:  # saved before event-time ticks: keep its baselines only
+            try:
+                monitor.detectors = {series: SpikeDetector.from_state(detector, monitor.config.spike)
+                                     for series, detector in state["detectors"].items()}
+                monitor.closed_until = int(state["closed_until"])
+            except (KeyError, TypeError, ValueError):
+                monitor = cls(state["watch"], config)
             return monitor
         monitor.detectors = {series: SpikeDetector.from_state(detector, monitor.config.spike)
                              for series, detector in state["detectors"].items()}

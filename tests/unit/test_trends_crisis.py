@@ -242,3 +242,15 @@ def test_trends_crisis_burst_then_silence_is_assessed_once_every_partition_is_id
     found = monitor.advance(wall + timedelta(seconds=31))
     assert [d.kind for _, d in [(at, ds[0]) for at, ds in found]][:1] == ["negative_spike"]
     assert monitor.last_spiking("crisis") == found[-1][0]
+
+
+def test_trends_crisis_state_saved_before_ticks_keeps_its_baselines():
+    monitor = WatchMonitor("acme")
+    quiet_history(monitor)
+    monitor.advance()
+    legacy = {"watch": "acme", "detectors": {s: d.to_state() for s, d in monitor.detectors.items()},
+              "open": {}, "closed_until": monitor.closed_until, "watermark": monitor.watermark, "recent": []}
+    restored = WatchMonitor.from_state(legacy)
+    assert restored.detectors["volume_spike"].to_state() == monitor.detectors["volume_spike"].to_state()
+    assert restored.closed_until == monitor.closed_until and restored.watermark is None
+    assert WatchMonitor.from_state({"watch": "acme", "recent": []}).closed_until is None  # unreadable: fresh
