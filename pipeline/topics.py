@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.settings import Settings
 from pipeline.sinks.kafka import kafka_connection_options
@@ -49,13 +49,34 @@ class TopicsFile(BaseModel):
     topics: list[TopicSpec]
 
 
+class TopicsFileError(ValueError):
+    """topics.yaml cannot be used; the message, one line, names the file and what is wrong."""
+
+
 def load_topics(path: Path) -> list[TopicSpec]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    specs = TopicsFile.model_validate(data).topics
+    from pipeline.watches import decode_utf8, yaml_problem
+
+    try:
+        data = yaml.safe_load(decode_utf8(path.read_bytes()))
+    except OSError as exc:
+        raise TopicsFileError(f"cannot read {path}: {exc.strerror or exc} (set VEILLE_TOPICS_FILE)") from None
+    except yaml.YAMLError as exc:
+        raise TopicsFileError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
+    except ValueError as exc:  # not UTF-8
+        raise TopicsFileError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise TopicsFileError(f"{path}: not usable YAML: nested too deeply") from None
+    try:
+        specs = TopicsFile.model_validate(data).topics
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p)[:60] for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:5])
+        raise TopicsFileError(f"{path}: {problems}".replace("\r", "\\r").replace("\n", "\\n")) from None
+    except RecursionError:
+        raise TopicsFileError(f"{path}: nested too deeply") from None
     names = [s.name for s in specs]
     duplicated = {n for n in names if names.count(n) > 1}
     if duplicated:
-        raise ValueError(f"{path}: topic(s) declared twice: {', '.join(sorted(duplicated))}")
+        raise TopicsFileError(f"{path}: topic(s) declared twice: {', '.join(sorted(duplicated))}")
     return specs
 
 

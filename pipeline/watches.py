@@ -154,7 +154,34 @@ def _parse(query: str, where: str) -> Node:
     try:
         return parse_query(query)
     except QuerySyntaxError as exc:
-        raise WatchesError(f"{where}: {exc}") from None
+        raise WatchesError(f"{where}: {exc.message} (at position {exc.position} of {_shown(query)})") from None
+
+
+def _shown(text: object, limit: int = 80) -> str:
+    """A value quoted on one line for an error message, cut when long."""
+    text = str(text)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
+
+
+def _one_line(message: str) -> str:
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's several-line message as one line: where, then what."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return _one_line(f"{where}{problem}")
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as text; a byte that is not UTF-8 is a ValueError naming its line (a BOM is allowed)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
 class Watches:
@@ -185,22 +212,36 @@ class Watches:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise WatchesError(f"{where}: not valid YAML: {exc}") from None
+            raise WatchesError(f"{where}: not valid YAML: {yaml_problem(exc)}") from None
+        except RecursionError:
+            raise WatchesError(f"{where}: not usable YAML: nested too deeply") from None
+        except ValueError as exc:  # a value YAML types but Python cannot hold: year 0, an int of 5,000 digits
+            raise WatchesError(_one_line(f"{where}: not usable YAML: {exc}")) from None
+        if data is not None and not isinstance(data, dict):
+            raise WatchesError(f"{where}: expected a mapping with 'watches' (and 'sources'), got {type(data).__name__}")
         try:
             spec = WatchesFile.model_validate(data or {})
         except ValidationError as exc:
-            details = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-            raise WatchesError(f"{where}: {details}") from None
+            details = "; ".join(f"{'.'.join(str(p)[:60] for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+            raise WatchesError(_one_line(f"{where}: {details}")) from None
+        except RecursionError:
+            raise WatchesError(f"{where}: nested too deeply") from None
         try:
             return cls(spec)
         except WatchesError as exc:
-            raise WatchesError(f"{where}: {exc}") from None
+            raise WatchesError(_one_line(f"{where}: {exc}")) from None
 
     @classmethod
     def load(cls, path: Path) -> Watches:
         if not path.exists():
             raise WatchesError(f"{path} does not exist (set VEILLE_WATCHES_FILE or create it; see watches.yaml)")
-        return cls.from_yaml(path.read_text(encoding="utf-8"), str(path))
+        try:
+            text = decode_utf8(path.read_bytes())
+        except OSError as exc:
+            raise WatchesError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise WatchesError(f"{path}: {exc}") from None
+        return cls.from_yaml(text, str(path))
 
     def following(self, source: str) -> list[Watch]:
         return [w for w in self.watches if w.follows(source)]

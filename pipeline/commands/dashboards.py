@@ -18,7 +18,8 @@ from pipeline.kibana import (
     import_file,
     import_order,
     kibana_client,
-    load_directory,
+    load_ndjson,
+    ndjson_files,
 )
 
 dashboards_app = typer.Typer(help="Kibana data views, Lens visualisations and dashboards.", no_args_is_help=True)
@@ -27,10 +28,24 @@ app.add_typer(dashboards_app, name="dashboards")
 DIRECTORY_OPTION = typer.Option(DASHBOARDS_DIR, "--dir", file_okay=False, help="folder of *.ndjson saved objects")
 
 
+def _load_files(directory: Path) -> dict[Path, list[SavedObject]]:
+    """:func:`load_directory`, with a file that is not UTF-8 or nests too deeply named in the error."""
+    files = {}
+    for path in ndjson_files(directory):
+        try:
+            files[path] = load_ndjson(path)
+        except UnicodeDecodeError as exc:
+            line = exc.object.count(b"\n", 0, exc.start) + 1
+            raise SavedObjectFileError(f"{path.name}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})") from None
+        except RecursionError:
+            raise SavedObjectFileError(f"{path.name}: JSON nested too deeply") from None
+    return files
+
+
 def _load_checked(directory: Path) -> dict[Path, list[SavedObject]]:
     """The files of ``directory``, or exit 1 with every problem the offline checks find."""
     try:
-        files = load_directory(directory)
+        files = _load_files(directory)
     except (OSError, SavedObjectFileError) as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None

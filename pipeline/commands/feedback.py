@@ -25,6 +25,9 @@ def feedback_command(
     from pipeline.tagging import TagInput, get_tagger
     from pipeline.tagging.feedback import FeedbackRecord, append_feedback, feedback_path
 
+    for option, value in (("--text", text), ("--id", mention_id), ("--lang", lang)):
+        if value is not None and not _is_utf8(value):
+            raise typer.BadParameter(f"{option} is not UTF-8 text (the terminal passed bytes that are not UTF-8)")
     if not (add or remove or sentiment):
         raise typer.BadParameter("give at least one of --add, --remove, --sentiment")
     overlap = set(add) & set(remove)
@@ -37,5 +40,19 @@ def feedback_command(
     except ValidationError as exc:
         raise typer.BadParameter(describe_validation_error(exc)) from None
     path = feedback_path(get_settings().data_dir)
-    append_feedback(path, record)
+    try:
+        append_feedback(path, record)
+    except OSError as exc:
+        typer.echo(f"veille feedback: cannot write {exc.filename or path}: {exc.strerror or exc} (check VEILLE_DATA_DIR)",
+                   err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"recorded in {path}")
+
+
+def _is_utf8(text: str) -> bool:
+    """False for a string holding lone surrogates, which is how Python passes on argument bytes that are not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -29,10 +29,15 @@ async def replay(path: Path, rate: float | None, rebase: bool, limit: int | None
 @app.command("replay")
 def replay_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="JSON lines, one mention a line"),
-    rate: float = typer.Option(0, help="mentions per second (0: as fast as possible)"),
+    rate: float = typer.Option(0, min=0, help="mentions per second (0: as fast as possible)"),
     rebase: bool = typer.Option(False, help="move created_at so the newest mention is now"),
-    limit: int = typer.Option(0, help="stop after this many lines (0: all)"),
+    limit: int = typer.Option(0, min=0, help="stop after this many lines (0: all)"),
 ) -> None:
     """Replay a JSON-lines file of mentions into Kafka (malformed lines go to the dead-letter topic via the agents)."""
+    try:
+        file.open("rb").close()  # before connecting to Kafka: an unreadable file is the user's to fix
+    except OSError as exc:
+        typer.echo(f"veille replay: cannot read {file}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     stats = asyncio.run(replay(file, rate or None, rebase, limit or None))
     typer.echo(f"sent {stats.sent} records in {stats.seconds:.1f}s ({stats.rate:.0f}/s)")

@@ -2,7 +2,8 @@
 
 Lines are sent as they are (a malformed line reaches the tag agent, which dead-letters it with the
 reason), keyed by mention id when one can be read. ``rebase`` shifts every ``created_at`` so the
-newest mention is "now", which makes a recorded stream look live to deadlines and spike detection.
+newest mention is "now", which makes a recorded stream look live to deadlines and spike detection (a date
+the shift would carry outside years 1 to 9999 is left as it is).
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ def prepare_line(line: bytes, shift: timedelta | None) -> tuple[bytes | None, by
     if shift:
         created = _parse_time(data.get("created_at"))
         if created:
-            data["created_at"] = (created + shift).isoformat().replace("+00:00", "Z")
+            try:
+                moved = created + shift
+            except OverflowError:  # moved before year 1 or after 9999: sent as it is, for the tag agent to judge
+                return key, line
+            data["created_at"] = moved.isoformat().replace("+00:00", "Z")
             return key, orjson.dumps(data)
     return key, line
 

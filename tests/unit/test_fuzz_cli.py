@@ -9,14 +9,21 @@ from __future__ import annotations
 import math
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app, load_commands
+from pipeline.connectors.normalize import NORMALIZERS
+from pipeline.mention import CATEGORIES, Mention
+from pipeline.settings import get_settings
+from pipeline.tagging.feedback import read_feedback
+from pipeline.topics import TopicsFileError, TopicSpec, load_topics
 
 load_commands()
 
@@ -156,7 +163,7 @@ def assert_no_crash(result) -> None:
 
 
 def error_lines(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.strip()]
+    return [line for line in result.stderr.split("\n") if line.strip()]  # str.splitlines would cut at \x85 too
 
 
 def is_usage_error(result) -> bool:
@@ -240,3 +247,314 @@ def test_fuzz_cli_spikes_accepts_a_bom_crlf_and_time_zones(tmp_path):
     result = invoke(["spikes", "--input", str(spikes_file(tmp_path, content))])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1:] == ["2026-01-01T01:00:00+01:00,3,0.0000,0", "2026-01-01T00:05:00Z,4,0.0000,0"]
+
+
+# --- veille normalize --------------------------------------------------------------------------------------
+
+NORMALIZE_FIXTURES = sorted(
+    (path.parent.name, path.read_bytes()) for path in PAYLOADS.glob("*/*")
+    if path.is_file() and path.parent.name in NORMALIZERS and path.suffix != ".md"
+)
+
+
+def check_normalize(tmp_path: Path, source: str, content: bytes, *options: str) -> None:
+    path = tmp_path / "payload"
+    path.write_bytes(content)
+    result = invoke(["normalize", "--source", source, *options, str(path)])
+    assert_no_crash(result)
+    assert result.exit_code == 0, result.output[-500:]
+    for line in result.stdout.split("\n")[:-1]:
+        Mention.model_validate(orjson.loads(line))
+    for line in error_lines(result):  # every reject says why
+        reject = orjson.loads(line)
+        assert reject["source"] == source and reject["reason"], line[:300]
+
+
+@bounded
+@given(source=st.sampled_from(sorted(NORMALIZERS)), content=st.binary(max_size=600))
+def test_fuzz_cli_normalize_random_bytes(tmp_path, source, content):
+    check_normalize(tmp_path, source, content)
+
+
+@bounded
+@given(data=st.data())
+def test_fuzz_cli_normalize_damaged_recordings(tmp_path, data):
+    source, valid = data.draw(st.sampled_from(NORMALIZE_FIXTURES))
+    check_normalize(tmp_path, source, data.draw(mutated(valid, separators=b',:"<>\n')))
+
+
+@bounded
+@given(source=st.sampled_from(sorted(NORMALIZERS)), origin=st.text(max_size=40))
+def test_fuzz_cli_normalize_origin(tmp_path, source, origin):
+    valid = next((content for name, content in NORMALIZE_FIXTURES if name == source), b"{}")
+    check_normalize(tmp_path, source, valid, "--origin", origin)
+
+
+def test_fuzz_cli_normalize_unreadable_file_is_one_line(tmp_path):
+    result = invoke(["normalize", "--source", "rss", str(tmp_path)])  # a folder
+    assert result.exit_code == 2
+    assert_one_line_error(result, f"cannot read {tmp_path}")
+
+
+# --- veille replay (Kafka replaced by a list) ---------------------------------------------------------------
+
+SAMPLE_MENTIONS = b"".join((ROOT / "data" / "sample" / "mentions.jsonl").read_bytes().splitlines(keepends=True)[:20])
+
+
+class ListSink:
+    sent: list[bytes] = []
+
+    def __init__(self, settings):
+        ListSink.sent = []
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return None
+
+    async def send(self, topic, value, key=None):
+        assert isinstance(value, bytes) and (key is None or isinstance(key, bytes))
+        ListSink.sent.append(value)
+
+    async def flush(self):
+        pass
+
+
+@pytest.fixture
+def kafka_as_a_list(monkeypatch):
+    import pipeline.commands.replay as replay_command
+
+    monkeypatch.setattr(replay_command, "KafkaRecordSink", ListSink)
+
+
+def check_replay(tmp_path: Path, content: bytes, *options: str) -> None:
+    path = tmp_path / "mentions.jsonl"
+    path.write_bytes(content)
+    result = invoke(["replay", str(path), *options])
+    assert_no_crash(result)
+    if is_usage_error(result):
+        return
+    assert result.exit_code == 0, result.output[-500:]
+    expected = [line for line in content.split(b"\n") if line.strip()]  # JSON lines: a line ends at \n
+    assert len(ListSink.sent) == len(expected)  # every line sent, the malformed ones for the agent to dead-letter
+    assert f"sent {len(expected)} records" in result.stdout
+
+
+@bounded
+@given(content=st.binary(max_size=600), rebase=st.booleans())
+def test_fuzz_cli_replay_random_bytes(tmp_path, kafka_as_a_list, content, rebase):
+    check_replay(tmp_path, content, *(["--rebase"] if rebase else []))
+
+
+@bounded
+@given(content=mutated(SAMPLE_MENTIONS, separators=b',:"\n'), rebase=st.booleans())
+def test_fuzz_cli_replay_damaged_mentions(tmp_path, kafka_as_a_list, content, rebase):
+    check_replay(tmp_path, content, *(["--rebase"] if rebase else []))
+
+
+def test_fuzz_cli_replay_rebase_past_the_calendar_sends_the_line_unchanged(tmp_path, kafka_as_a_list):
+    oldest = b'{"id": "a:1", "created_at": "0001-01-01T00:00:00Z"}'
+    newest = b'{"id": "a:2", "created_at": "9999-12-31T23:59:59Z"}'
+    check_replay(tmp_path, oldest + b"\n" + newest + b"\n", "--rebase")
+    assert ListSink.sent[0] == oldest  # moving it back ~8,000 years would leave the calendar
+    assert orjson.loads(ListSink.sent[1])["created_at"].startswith(str(datetime.now(UTC).year))
+
+
+@pytest.mark.parametrize("option", [("--limit", "-1"), ("--rate", "-5")])
+def test_fuzz_cli_replay_refuses_negative_options(tmp_path, kafka_as_a_list, option):
+    path = tmp_path / "mentions.jsonl"
+    path.write_bytes(SAMPLE_MENTIONS)
+    result = invoke(["replay", str(path), *option])
+    assert result.exit_code == 2 and option[0] in result.stderr
+    assert ListSink.sent == [] or result.exit_code == 2
+
+
+# --- veille tag (stdin) -------------------------------------------------------------------------------------
+
+TAG_LINES = b"".join((ROOT / "data" / "sample" / "mentions.jsonl").read_bytes().splitlines(keepends=True)[:8])
+
+
+def check_tag(content: bytes) -> None:
+    result = invoke(["tag", "--batch-size", "4"], input=content)
+    assert_no_crash(result)
+    assert result.exit_code == 0, result.output[-500:]
+    for line in result.stdout.split("\n")[:-1]:
+        tagged = orjson.loads(line)
+        assert "lang" in tagged or tagged["error"], line[:300]
+    for line in error_lines(result):  # the tagger may warn once that it fell back to the rules
+        assert re.match(r"veille tag: line \d+: .", line) or "using the rule tagger" in line, line[:300]
+
+
+TAG_READS_STRICT_UTF8 = ("pipeline/commands/tag.py reads stdin as strict UTF-8: one byte that is not UTF-8 raises "
+                         "UnicodeDecodeError and nothing is tagged (being fixed in that file by another change)")
+
+
+@pytest.mark.xfail(reason=TAG_READS_STRICT_UTF8, strict=False)
+@bounded
+@given(content=st.binary(max_size=600))
+def test_fuzz_cli_tag_random_bytes(content):
+    check_tag(content)
+
+
+@bounded
+@given(content=mutated(TAG_LINES, separators=b',:"\n'))
+def test_fuzz_cli_tag_damaged_utf8_lines(content):
+    check_tag(content.decode("utf-8", "replace").encode())
+
+
+@pytest.mark.xfail(reason=TAG_READS_STRICT_UTF8, strict=True)
+def test_fuzz_cli_tag_a_line_that_is_not_utf8_fails_alone():
+    result = invoke(["tag"], input=b'{"id": "a:1", "text": "caf\xe9"}\n{"id": "a:2", "text": "merci"}\n')
+    assert_no_crash(result)
+    first, second = (orjson.loads(line) for line in result.stdout.split("\n")[:2])
+    assert first["id"] == "a:1" and "line 1" in first["error"]
+    assert second["id"] == "a:2" and "lang" in second
+
+
+# --- veille feedback ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("VEILLE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+@bounded
+@given(text=st.text(max_size=80), add=st.lists(st.sampled_from([*CATEGORIES, "nope", ""]), max_size=3),
+       sentiment=st.sampled_from([None, "negative", "positive", "angry", ""]), lang=st.sampled_from([None, "fr", "", "\udcff"]),
+       mention_id=st.sampled_from([None, "rss:1", "", "\udcff", "x" * 5000]))
+def test_fuzz_cli_feedback_arguments(data_dir, text, add, sentiment, lang, mention_id):
+    args = ["feedback", "--text", text, *[part for category in add for part in ("--add", category)]]
+    args += [*(["--sentiment", sentiment] if sentiment is not None else []), *(["--lang", lang] if lang is not None else []),
+             *(["--id", mention_id] if mention_id is not None else [])]
+    result = invoke(args)
+    assert_no_crash(result)
+    if result.exit_code:
+        assert result.exit_code == 2 and "Invalid value" in result.stderr, result.output[-500:]
+    else:
+        assert "recorded in" in result.stdout
+        assert read_feedback(data_dir / "feedback" / "feedback.jsonl")[-1].text == text
+
+
+def test_fuzz_cli_feedback_data_dir_that_is_a_file_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "data").write_text("not a folder")
+    monkeypatch.setenv("VEILLE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        result = invoke(["feedback", "--text", "la livraison est en retard", "--add", CATEGORIES[0], "--lang", "fr"])
+    finally:
+        get_settings.cache_clear()
+    assert_no_crash(result)
+    assert result.exit_code in (1, 2)
+    assert_one_line_error(result, str(tmp_path / "data"))
+
+
+# --- veille dashboards check --------------------------------------------------------------------------------
+
+DASHBOARD_FILES = {path.name: path.read_bytes() for path in sorted((ROOT / "dashboards").glob("*.ndjson"))}
+
+
+@bounded
+@given(data=st.data())
+def test_fuzz_cli_dashboards_check_damaged_file(tmp_path, data):
+    name = data.draw(st.sampled_from(sorted(DASHBOARD_FILES)))
+    for other, content in DASHBOARD_FILES.items():
+        (tmp_path / other).write_bytes(content)
+    damaged = data.draw(st.one_of(mutated(DASHBOARD_FILES[name], separators=b',:"{}[]\n'), st.binary(max_size=400),
+                                  st.sampled_from(HOSTILE_YAML).map(lambda text: text.encode("utf-8", "surrogateescape"))))
+    (tmp_path / name).write_bytes(damaged)
+    result = invoke(["dashboards", "check", "--dir", str(tmp_path)])
+    assert_no_crash(result)
+    assert result.exit_code in (0, 1)
+    for line in error_lines(result):
+        assert line.startswith(("error: ", "problem: ")), line[:300]
+        assert len(line) < 2000, line[:300]
+    if result.exit_code and error_lines(result)[0].startswith("error: "):
+        assert_one_line_error(result, name)
+
+
+# --- watches.yaml, through veille connect (the connectors replaced by nothing) --------------------------------
+
+WATCHES = (ROOT / "watches.yaml").read_bytes()
+
+
+@pytest.fixture
+def watches_file(tmp_path, monkeypatch):
+    import pipeline.commands.connect as connect_command
+
+    async def connect_nothing(settings, watches, names, types, once):
+        return {}
+
+    path = tmp_path / "watches.yaml"
+    monkeypatch.setattr(connect_command, "connect", connect_nothing)
+    monkeypatch.setenv("VEILLE_WATCHES_FILE", str(path))
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+@bounded
+@given(data=st.data())
+def test_fuzz_cli_connect_damaged_watches_file(watches_file, data):
+    watches_file.write_bytes(data.draw(hostile_yaml(WATCHES)))
+    result = invoke(["connect", "--once"])
+    assert_no_crash(result)
+    assert result.exit_code in (0, 2)
+    if result.exit_code:
+        assert_one_line_error(result, f"error: {watches_file}")
+
+
+# --- alerting.yaml, through veille alerts check --------------------------------------------------------------
+
+ALERTING = (ROOT / "alerting.example.yaml").read_bytes()
+
+
+@bounded
+@given(data=st.data())
+def test_fuzz_cli_alerts_check_damaged_alerting_file(tmp_path, data):
+    path = tmp_path / "alerting.yaml"
+    path.write_bytes(data.draw(hostile_yaml(ALERTING)))
+    result = invoke(["alerts", "check", "--config", str(path)])
+    assert_no_crash(result)
+    assert result.exit_code in (0, 1)
+    errors = error_lines(result)
+    if errors and errors[0].startswith("error: "):
+        assert_one_line_error(result, str(path))
+    else:
+        assert all(line.startswith("channel ") and "missing environment variable" in line for line in errors), errors[:3]
+
+
+# --- topics.yaml ----------------------------------------------------------------------------------------------
+
+TOPICS = (ROOT / "topics.yaml").read_bytes()
+
+
+@bounded
+@given(data=st.data())
+def test_fuzz_cli_topics_file_errors_are_one_line(tmp_path, data):
+    path = tmp_path / "topics.yaml"
+    path.write_bytes(data.draw(hostile_yaml(TOPICS)))
+    try:
+        specs = load_topics(path)
+    except TopicsFileError as exc:
+        assert "\n" not in str(exc) and str(path) in str(exc) and len(str(exc)) < 2000, str(exc)[:300]
+    else:
+        assert all(isinstance(spec, TopicSpec) for spec in specs)
+
+
+@pytest.mark.xfail(reason="pipeline/commands/topics.py does not catch TopicsFileError (not a file of this change)",
+                   strict=True)
+def test_fuzz_cli_topics_list_refuses_a_damaged_file_in_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "topics.yaml"
+    path.write_bytes(TOPICS.replace(b"topics:", b"topics: [", 1))
+    monkeypatch.setenv("VEILLE_TOPICS_FILE", str(path))
+    get_settings.cache_clear()
+    try:
+        result = invoke(["topics", "list"])
+    finally:
+        get_settings.cache_clear()
+    assert_no_crash(result)
+    assert_one_line_error(result, str(path), "not valid YAML: line ")
