@@ -52,6 +52,8 @@ class Signals:
 @dataclass(frozen=True, slots=True)
 class Urgency:
     score: float  # 0: the slowest end of the network's range, 1: the fastest
+    # What moved it, as "code" or "code:number" (large_audience:120000, open_crisis, repeat_complaint:3,
+    # conversation:24, reply, wide_audience:N, small_audience:N): scripts read them, the web app translates them.
     reasons: tuple[str, ...] = ()
 
 
@@ -64,24 +66,29 @@ def urgency(base: float, signals: Signals | None = None) -> Urgency:
     if followers is not None:
         if followers >= LARGE_AUDIENCE:
             score += REACH_LARGE_BOOST
-            reasons.append(f"large audience ({followers:,} followers)")
+            reasons.append(f"large_audience:{followers}")
         elif followers >= WIDE_AUDIENCE:
             score += REACH_WIDE_BOOST
-            reasons.append(f"wide audience ({followers:,} followers)")
+            reasons.append(f"wide_audience:{followers}")
         elif followers < SMALL_AUDIENCE:
             score += REACH_SMALL_RELIEF
-            reasons.append(f"small audience ({followers:,} followers)")
+            reasons.append(f"small_audience:{followers}")
     if signals.in_open_crisis:
         score += CRISIS_BOOST
-        reasons.append("part of an open crisis")
+        reasons.append("open_crisis")
     if signals.earlier_complaints > 0:
         score += REPEAT_BOOST * min(signals.earlier_complaints, 2)
-        reasons.append(f"complaint number {signals.earlier_complaints + 1} from this author")
+        reasons.append(f"repeat_complaint:{signals.earlier_complaints + 1}")
     if signals.is_reply or signals.thread_size >= CONVERSATION_SIZE:
         score += CONVERSATION_BOOST
-        reasons.append(f"conversation in progress ({signals.thread_size} open messages)"
-                       if signals.thread_size > 1 else "reply in a conversation")
+        reasons.append(f"conversation:{signals.thread_size}" if signals.thread_size > 1 else "reply")
     return Urgency(round(min(1.0, max(0.0, score)), 4), tuple(reasons))
+
+
+def reason_parts(reason: str) -> tuple[str, int | None]:
+    """("large_audience", 120000) from "large_audience:120000"; ("open_crisis", None) from "open_crisis"."""
+    code, _, number = reason.partition(":")
+    return code, int(number) if number.isdigit() else None
 
 
 def delay_in_range(fastest: timedelta, slowest: timedelta, score: float) -> timedelta:

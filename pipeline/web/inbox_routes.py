@@ -19,7 +19,7 @@ from pipeline.compare import UnknownWatch, fetch_comparison
 from pipeline.inbox import service
 from pipeline.inbox.kpis import BENCHMARKS
 from pipeline.inbox.store import ACTIONS, InboxActionError, check_change
-from pipeline.inbox.triage import parse_time
+from pipeline.inbox.triage import parse_time, reason_parts
 from pipeline.mention import CATEGORIES
 from pipeline.periods import PeriodError, parse_period
 from pipeline.query import QuerySyntaxError, compile_query
@@ -91,7 +91,7 @@ async def inbox_page(request: Request) -> Response:
                        watches=watches, view=view, items=view.items[:PAGE_ITEMS] if view else [],
                        now=web._now(), categories=CATEGORIES, saved=request.query_params.get("saved"),
                        done=done if done in ACTIONS else None, assignee=assignee,
-                       back=f"/inbox?{urlencode(filters.as_params())}", parse_time=parse_time)
+                       back=f"/inbox?{urlencode(filters.as_params())}", reason_parts=reason_parts)
 
 
 @web._elasticsearch_errors

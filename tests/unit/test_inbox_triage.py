@@ -11,6 +11,7 @@ from pipeline.inbox.triage import (
     delay_in_range,
     group_items,
     order_for_now,
+    reason_parts,
     signals_for,
     urgency,
 )
@@ -34,9 +35,10 @@ def _minutes(playbook, categories, platform, signals=None):
 def test_inbox_triage_urgency_is_clamped_and_explained():
     calm = urgency(0.5, Signals(followers=50))
     hot = urgency(0.5, Signals(followers=250_000, in_open_crisis=True, earlier_complaints=3, is_reply=True))
-    assert calm.score == 0.25 and "small audience" in calm.reasons[0]
+    assert calm.score == 0.25 and calm.reasons == ("small_audience:50",)
     assert hot.score == 1.0
-    assert any("crisis" in r for r in hot.reasons) and any("complaint number 4" in r for r in hot.reasons)
+    assert hot.reasons == ("large_audience:250000", "open_crisis", "repeat_complaint:4", "reply")
+    assert reason_parts("repeat_complaint:4") == ("repeat_complaint", 4) and reason_parts("reply") == ("reply", None)
     assert urgency(0.5).score == 0.5 and urgency(0.5).reasons == ()
 
 
