@@ -162,3 +162,63 @@ def test_crisis_end_to_end_burst_alerts_once_reaches_webhook_and_ack_sticks(sett
     listed = subprocess.run([sys.executable, "-m", "pipeline", "alerts", "list", "--watch", watch, "--json"],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0 and alert_id in [orjson.loads(line)["id"] for line in listed.stdout.splitlines()]
+
+
+async def send_at_rate(settings, records: list[dict], rate: float | None) -> None:
+    async with KafkaRecordSink(settings) as sink:
+        started = time.monotonic()
+        for number, record in enumerate(records):
+            if rate:
+                await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
+            await sink.send(settings.topic(t.RAW), orjson.dumps(record), record["id"].encode())
+
+
+def test_crisis_end_to_end_same_alerts_at_the_same_event_times_whatever_the_replay_speed(settings, worker):
+    """The same day and a half of history with a burst, replayed for two watches: one at 200 mentions/s, one as
+    fast as possible. The crisis agent must open and auto-resolve the same alert at the same event times."""
+    suffix = "".join(random.choices("bcdfghjklmnpqrstvwxz", k=8))
+    slow, fast = f"slow{suffix}", f"fast{suffix}"
+    rng = random.Random(11)
+    end = datetime.now(UTC) - timedelta(minutes=10)
+    moments, moment = [], end - timedelta(hours=34)
+    while moment < end - timedelta(hours=3):
+        moment += timedelta(seconds=rng.expovariate(30 / 3600))
+        moments.append((moment, False))
+    burst = moment + timedelta(minutes=5)
+    moments += [(burst + timedelta(seconds=0.9 * k), True) for k in range(200)]
+    moment = burst + timedelta(minutes=4)
+    while moment < end:
+        moment += timedelta(seconds=rng.expovariate(30 / 3600))
+        moments.append((moment, False))
+
+    templates = [rng.choice(ANGRY) if angry else rng.choice(ORDINARY) for _, angry in moments]  # the same for both
+
+    def stream(watch: str) -> list[dict]:
+        return [mention(watch, number, f"{template.format(w=watch.capitalize())} {number}", at)
+                for number, ((at, _), template) in enumerate(zip(moments, templates, strict=True))]
+
+    asyncio.run(send_at_rate(settings, stream(slow), 200))
+    asyncio.run(send_at_rate(settings, stream(fast), None))
+
+    es = Elasticsearch(settings.elasticsearch_url)
+    alerts_index = f"{settings.index_prefix}-alerts"
+
+    def resolved_crises():
+        found = {}
+        for watch in (slow, fast):
+            docs = [d for d in search(es, alerts_index, query={"term": {"watch": watch}}) if d["kind"] != "troll_spike"]
+            if not docs or any(d["state"] != "resolved" for d in docs):
+                return None
+            found[watch] = sorted(docs, key=lambda d: d["opened_at"])
+        return found
+
+    found = wait_for(resolved_crises, 180, "both watches' crisis alerts to open and resolve by themselves")
+
+    def facts(docs):
+        return [(d["kind"], d["severity"], d["opened_at"], d["resolved_at"], d["resolved_by"], d["observed"],
+                 d["update_count"]) for d in docs]
+
+    assert facts(found[slow]) == facts(found[fast])
+    first = found[slow][0]
+    assert first["resolved_by"] == "auto" and first["opened_at"] >= burst.isoformat()
+    assert datetime.fromisoformat(first["opened_at"]) <= burst + timedelta(minutes=3)  # during the burst
