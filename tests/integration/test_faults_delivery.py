@@ -137,11 +137,13 @@ async def _wait_for_some_indexed(rig: FaultRig, ids: list[str], timeout: float =
 
 
 async def _wait_for_more_indexed(rig: FaultRig, ids: list[str], than: int, deadline: float) -> None:
+    indexed = 0
     while time.monotonic() < deadline:
-        if len(await indexed_copies(rig.settings, ids)) > than:
+        if (indexed := len(await indexed_copies(rig.settings, ids))) > than:
             return
         await asyncio.sleep(0.2)
-    pytest.fail(f"the restarted worker indexed nothing in {RESUME_WITHIN_SECONDS}s:\n{tail(rig.worker.log_file, 30)}")
+    pytest.fail(f"indexing did not resume within {RESUME_WITHIN_SECONDS}s ({indexed} of {len(ids)} indexed, "
+                f"{than} before):\n{tail(rig.worker.log_file, 30)}")
 
 
 async def test_faults_poison_records_are_dead_lettered_with_a_reason_and_the_rest_indexed(rig):
@@ -314,6 +316,29 @@ async def test_faults_status_says_a_worker_is_stuck_behind_a_dead_member_until_t
         assert status.returncode == 0, status.stdout
     finally:
         other.stop(timeout=60)
+    await _assert_exactly_delivered(rig, mentions)
+
+
+async def test_faults_a_worker_stopped_cleanly_hands_its_partitions_to_the_other(rig):
+    """Two workers side by side (slots 0 and 1 of one data directory: two instance ids); the first stops
+    cleanly. A static member sends no LeaveGroup of its own (aiokafka), and the embedded broker would keep
+    its partitions for ever: the worker leaves by member id, so the second takes them all."""
+    mentions = sample_mentions("handover", 300, start=6800)
+    second = ManagedProcess(rig.settings.data_dir, "agents-second")
+    mark = len(second.log_file.read_text(errors="replace")) if second.log_file.exists() else 0
+    second.start([sys.executable, "-m", "pipeline", "worker"], env=rig.worker_env)
+    try:
+        deadline = time.monotonic() + 120
+        while "Worker]: Ready" not in second.log_file.read_text(errors="replace")[mark:]:
+            assert second.pid() is not None and time.monotonic() < deadline, tail(second.log_file, 40)
+            time.sleep(0.3)
+        rig.worker.stop(timeout=60)
+        await produce(rig.settings, as_records(mentions))
+        await _wait_for_more_indexed(rig, [m["id"] for m in mentions], len(mentions) - 1,
+                                     time.monotonic() + RESUME_WITHIN_SECONDS)
+    finally:
+        second.stop(timeout=60)
+        rig.start_worker()
     await _assert_exactly_delivered(rig, mentions)
 
 
