@@ -122,7 +122,7 @@ SKETCH_TEXT_CHARS = 1000  # a near-copy shows in its first thousand characters; 
 _SEEDS = np.random.default_rng(20261202)  # fixed: every process (tag pool, agents) computes the same sketches
 _MULTIPLIERS = _SEEDS.integers(1, 2**63, SKETCH_HASHES, dtype=np.uint64) | np.uint64(1)
 _OFFSETS = _SEEDS.integers(0, 2**63, SKETCH_HASHES, dtype=np.uint64)
-_BYTE_WEIGHTS = np.array([1 << (8 * k) for k in range(SHINGLE_CHARS)], dtype=np.uint64)
+_SHIFTS = [np.uint64(8 * k) for k in range(SHINGLE_CHARS)]
 
 
 def text_sketch(text: str) -> str:
@@ -133,9 +133,12 @@ def text_sketch(text: str) -> str:
     if not normalised:
         return ""
     data = np.frombuffer(normalised.ljust(SHINGLE_CHARS), dtype=np.uint8).astype(np.uint64)
-    windows = np.lib.stride_tricks.sliding_window_view(data, SHINGLE_CHARS)
-    shingles = np.unique(windows @ _BYTE_WEIGHTS) * np.uint64(0x9E3779B97F4A7C15)
+    count = len(data) - SHINGLE_CHARS + 1
+    shingles = data[:count].copy()  # each 5-byte shingle as one integer (a repeated one changes no minimum)
+    for offset in range(1, SHINGLE_CHARS):
+        shingles |= data[offset:offset + count] << _SHIFTS[offset]
     with np.errstate(over="ignore"):
+        shingles *= np.uint64(0x9E3779B97F4A7C15)
         hashed = (_MULTIPLIERS[:, None] * shingles[None, :] + _OFFSETS[:, None]) >> np.uint64(32)
     return (hashed.min(axis=1) & np.uint64(0xFF)).astype(np.uint8).tobytes().hex()
 

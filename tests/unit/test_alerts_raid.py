@@ -128,3 +128,16 @@ def test_alerts_raid_spike_mention_from_mention_keeps_author_facts():
                       author={"id": "u1", "followers": 3}, created_at=NOW)
     spike = SpikeMention.from_mention(mention, account_created_at=NOW - timedelta(days=2))
     assert (spike.id, spike.author_id, spike.followers) == ("twitter:9", "u1", 3)
+
+
+def test_alerts_raid_sketches_estimate_similarity_without_the_texts():
+    from pipeline.alerts.raid import near_duplicate_groups_of_sketches, sketch_similarity, text_sketch
+
+    texts = ["Acme is a scam, never buy! @bob https://t.co/1", "ACME is a SCAM never buy @alice https://t.co/2",
+             RAID_TEMPLATE, RAID_TEMPLATE + " please share", *VARIED[:6]]
+    sketches = [text_sketch(text) for text in texts]
+    assert all(len(sketch) == 64 for sketch in sketches) and text_sketch("!!! 123") == ""
+    assert sketch_similarity(sketches[0], sketches[1]) == 1.0  # the same once links, handles and case are gone
+    assert sketch_similarity(sketches[2], sketches[3]) >= 0.6 and sketch_similarity(sketches[0], sketches[4]) < 0.3
+    groups = sorted(sorted(group) for group in near_duplicate_groups_of_sketches(sketches, 0.6))
+    assert [0, 1] in groups and [2, 3] in groups and len(groups) == 2 + 6
