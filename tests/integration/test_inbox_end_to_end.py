@@ -301,6 +301,11 @@ def test_inbox_page_in_chromium_assigns_and_answers(web, sample, inbox_settings)
         api = httpx.get(f"{web}/api/kpis/response-times", params={"since": "7d"}, timeout=60).json()
         shown = driver.find_element(By.CSS_SELECTOR, "[data-kpi=rt-answered]").text
         assert int(shown) == api["overall"]["answered"] >= len(ids)
+        # "to answer" leaves out what was answered: the inbox's open count, not every mention with a deadline
+        to_answer = driver.find_element(By.CSS_SELECTOR, "[data-kpi=to-answer]").text
+        assert to_answer == driver.find_element(By.CSS_SELECTOR, "[data-kpi=rt-open]").text
+        everything = httpx.get(f"{web}/api/overview", params={"since": "7d"}, timeout=60).json()["to_answer"]
+        assert api["open_total"] == everything - api["overall"]["answered"]
         rows = driver.find_elements(By.CSS_SELECTOR, "table[data-group=by_teammate] tbody tr")
         assert "Dee" in {r.get_attribute("data-name") for r in rows}
 
