@@ -50,11 +50,21 @@ term_counts = table(
 # safety net is long and each window's rows are deleted as soon as it is closed.
 trend_state = table("trend-state", t.SIGNALS, key_type=bytes, value_type=bytes)
 trackers: dict[str, WatchTrends] = {}
+HISTORY = "\x1fhistory"  # the baseline part of a watch's state, saved only when a window has closed
+history_saved: dict[str, int] = {}
 saved_at: dict[str, float] = {}
 # Counts not yet in the table: written with each checkpoint of the watch's state, not with every batch
 # (each table write is a changelog record: per batch and term, they cost more than the rest of the worker).
 # A killed worker loses at most one checkpoint interval of counts, as it loses the tracker state.
 unsaved: dict[str, Counter[tuple[int, Term]]] = defaultdict(Counter)
+
+
+def _save(key: str, state: dict) -> None:
+    records, stale = state_records(key, state, trend_state.get(key.encode()))
+    for part in stale:
+        trend_state.pop(part, None)
+    for part, value in records:
+        trend_state[part] = value
 
 
 def _key(watch: str, term: Term) -> bytes:
@@ -64,7 +74,10 @@ def _key(watch: str, term: Term) -> bytes:
 def _tracker(watch: str) -> WatchTrends:
     if watch not in trackers:
         saved = read_state(watch, trend_state.get)
+        if saved and "closed" not in saved:
+            saved = {**saved, "closed": (read_state(watch + HISTORY, trend_state.get) or {"closed": []})["closed"]}
         trackers[watch] = WatchTrends.from_state(saved, config) if saved else WatchTrends(watch, config)
+        history_saved[watch] = trackers[watch].history_version
     return trackers[watch]
 
 
@@ -117,10 +130,10 @@ def _count_and_close(watch: str, items, now: datetime) -> list[dict]:
             _clock["at"] = start
             term_counts[_key(watch, term)] += count
         counts.clear()
-        records, stale = state_records(watch, tracker.to_state(), trend_state.get(watch.encode()))
-        for key in stale:
-            trend_state.pop(key, None)
-        for key, value in records:
-            trend_state[key] = value
+        history, rest = tracker.to_state_parts()
+        if tracker.history_version != history_saved.get(watch):
+            _save(watch + HISTORY, history)
+            history_saved[watch] = tracker.history_version
+        _save(watch, rest)
         saved_at[watch] = time.monotonic()
     return found

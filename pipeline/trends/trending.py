@@ -71,6 +71,7 @@ class WatchTrends:
         self.closed_until: int | None = None
         self.watermark: int | None = None
         self.late = 0
+        self.history_version = 0  # closed windows so far: the baseline part of the state changes only then
 
     @property
     def _window(self) -> int:
@@ -154,13 +155,19 @@ class WatchTrends:
         kept = sorted(counts.items(), key=itemgetter(1), reverse=True)[: self.config.history_terms_per_window]
         self.history.close_window(dict(kept), window.mentions)
         self.closed_until = start + self._window
+        self.history_version += 1
         return trends
 
     def to_state(self) -> dict[str, Any]:
+        history, rest = self.to_state_parts()
+        return {**rest, **history}
+
+    def to_state_parts(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The state in two parts: the baseline (``closed``, changed only when a window closes: the agent
+        saves it then) and the rest (open windows, watermark), to merge back for :meth:`from_state`."""
         closed = [[[[t.kind, t.text, n] for t, n in counts.items()], mentions] for counts, mentions in self.history.windows_closed()]
-        return {
-            "watch": self.watch, "closed": closed, "closed_until": self.closed_until, "watermark": self.watermark,
-            "late": self.late,
+        return {"closed": closed}, {
+            "watch": self.watch, "closed_until": self.closed_until, "watermark": self.watermark, "late": self.late,
             "open": {str(start): {"mentions": w.mentions, "samples": [[t.kind, t.text, ids] for t, ids in w.samples.items()]}
                      for start, w in self.open.items()},
         }

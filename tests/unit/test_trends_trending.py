@@ -79,3 +79,26 @@ def test_trends_trending_late_mention_is_counted_late_not_added_to_another_windo
     trends = WatchTrends("acme", TrendConfig(window=timedelta(minutes=15), lateness=timedelta(minutes=2)))
     run(trends, [signal(T0 + timedelta(minutes=k), k, []) for k in range(40)])
     assert trends.observe(signal(T0, 99, [Term("hashtag", "#late")])) is None and trends.late == 1
+
+
+def test_trends_trending_state_parts_change_the_baseline_only_when_a_window_closes():
+    trends = WatchTrends("acme")
+    run(trends, [signal(T0 + timedelta(minutes=k), k, [Term("keyword", "prix")]) for k in range(70)])
+    history, rest = trends.to_state_parts()
+    version = trends.history_version
+    assert "closed" not in rest and WatchTrends.from_state({**rest, **history}).to_state() == trends.to_state()
+    trends.observe(signal(T0 + timedelta(minutes=70, seconds=30), 70, [Term("keyword", "prix")]))
+    assert trends.history_version == version and trends.to_state_parts()[0] == history  # nothing closed
+    run(trends, [signal(T0 + timedelta(minutes=100), 71, [Term("keyword", "prix")])])
+    assert trends.history_version > version and trends.to_state_parts()[0] != history
+
+
+def test_trends_trending_an_open_window_tracks_a_bounded_number_of_terms():
+    from pipeline.trends.trending import TrendConfig
+
+    trends = WatchTrends("acme", TrendConfig(max_keywords_per_window=50))
+    tracked = [trends.observe_terms(signal(T0 + timedelta(seconds=k), k, [Term("keyword", f"w{k}"), Term("hashtag", f"#h{k}")]))[1]
+               for k in range(80)]
+    window = next(iter(trends.open.values()))
+    assert window.keywords == 50 and window.others == 50 and len(window.samples) == 100
+    assert tracked[10] == [Term("keyword", "w10"), Term("hashtag", "#h10")] and tracked[60] == []
