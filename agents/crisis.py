@@ -180,9 +180,12 @@ async def assess_quiet_watches():
     """A burst followed by silence: once its partitions have been idle for ``crisis_idle_seconds``, the
     watch's monitor assesses the last tick and resolves the alerts quiet long enough, without a new batch."""
     store = _runtime.get("store")
-    if store is None:
+    if store is None or not last_events:
         return
-    assigned = app.consumer.assignment()
+    try:
+        assigned = app.consumer.assignment()
+    except Exception:  # the consumer is not ready (starting, rebalancing): the next tick will do
+        return
     changed: list[Alert] = []
     for watch, event in list(last_events.items()):
         if event.message.tp not in assigned:  # the watch's partition went to another worker
@@ -193,7 +196,10 @@ async def assess_quiet_watches():
                 changed += _process_watch(watch, [])
             except Exception:
                 log.exception("assessing the quiet watch %s failed", watch)
-    await _publish(changed, store)
+    try:
+        await _publish(changed, store)
+    except Exception:  # in the table already; the next change publishes the alert again
+        log.exception("could not publish %d alert(s) of quiet watches", len(changed))
 
 
 def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]:

@@ -284,12 +284,15 @@ class WatchMonitor:
         return found
 
     def _close_until(self, boundary: int) -> None:
-        """Close the intervals that end by ``boundary``; count the ticks before it as seen."""
-        for tick in [t for t in self.counts if t < boundary]:
-            self.last_signal_at = max(self.last_signal_at or tick, tick)
+        """Close the intervals that end by ``boundary``; note the newest tick with signals before it."""
         end = boundary - boundary % self._interval
-        if end <= self.closed_until:
-            return
+        if end > self.closed_until:
+            self._close_intervals(end)
+        for tick in range(self.closed_until, boundary, self._tick):
+            if tick in self.counts:
+                self.last_signal_at = max(self.last_signal_at or tick, tick)
+
+    def _close_intervals(self, end: int) -> None:
         history = int(self.config.spike.history.total_seconds())
         start = max(self.closed_until, end - history - history % self._interval)  # a long silence: one history of zeros
         for interval_start in range(start, end, self._interval):
@@ -298,6 +301,7 @@ class WatchMonitor:
                 counts = self.counts.pop(tick, None)
                 if counts:
                     totals = [a + b for a, b in zip(totals, counts, strict=True)]
+                    self.last_signal_at = max(self.last_signal_at or tick, tick)
             for index, series in enumerate(SERIES):
                 self.detectors[series].update(totals[index], _moment(interval_start))
         for tick in [t for t in self.counts if t < end]:
