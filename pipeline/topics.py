@@ -54,29 +54,29 @@ class TopicsFileError(ValueError):
 
 
 def load_topics(path: Path) -> list[TopicSpec]:
-    from pipeline.watches import decode_utf8, yaml_problem
+    from pipeline.watches import decode_utf8, one_line, yaml_problem
 
     try:
         data = yaml.safe_load(decode_utf8(path.read_bytes()))
     except OSError as exc:
-        raise TopicsFileError(f"cannot read {path}: {exc.strerror or exc} (set VEILLE_TOPICS_FILE)") from None
+        raise TopicsFileError(one_line(f"cannot read {path}: {exc.strerror or exc} (set VEILLE_TOPICS_FILE)")) from None
     except yaml.YAMLError as exc:
-        raise TopicsFileError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
+        raise TopicsFileError(one_line(f"{path}: not valid YAML: {yaml_problem(exc)}")) from None
     except ValueError as exc:  # not UTF-8
-        raise TopicsFileError(f"{path}: {exc}") from None
+        raise TopicsFileError(one_line(f"{path}: {exc}")) from None
     except RecursionError:
-        raise TopicsFileError(f"{path}: not usable YAML: nested too deeply") from None
+        raise TopicsFileError(one_line(f"{path}: not usable YAML: nested too deeply")) from None
     try:
         specs = TopicsFile.model_validate(data).topics
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p)[:60] for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:5])
-        raise TopicsFileError(f"{path}: {problems}".replace("\r", "\\r").replace("\n", "\\n")) from None
+        raise TopicsFileError(one_line(f"{path}: {problems}")) from None
     except RecursionError:
-        raise TopicsFileError(f"{path}: nested too deeply") from None
+        raise TopicsFileError(one_line(f"{path}: nested too deeply")) from None
     names = [s.name for s in specs]
     duplicated = {n for n in names if names.count(n) > 1}
     if duplicated:
-        raise TopicsFileError(f"{path}: topic(s) declared twice: {', '.join(sorted(duplicated))}")
+        raise TopicsFileError(one_line(f"{path}: topic(s) declared twice: {', '.join(sorted(duplicated))}"))
     return specs
 
 

@@ -163,8 +163,10 @@ def _shown(text: object, limit: int = 80) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
 
 
-def _one_line(message: str) -> str:
-    return message.replace("\r", "\\r").replace("\n", "\\n")
+def one_line(message: str, limit: int = 500) -> str:
+    """An error message fit for one terminal line: line breaks escaped, a huge value in the file cut."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
+    return message if len(message) <= limit else f"{message[:limit]}… ({len(message):,} characters)"
 
 
 def yaml_problem(exc: yaml.YAMLError) -> str:
@@ -172,7 +174,7 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return _one_line(f"{where}{problem}")
+    return one_line(f"{where}{problem}")
 
 
 def decode_utf8(data: bytes) -> str:
@@ -212,24 +214,24 @@ class Watches:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise WatchesError(f"{where}: not valid YAML: {yaml_problem(exc)}") from None
+            raise WatchesError(one_line(f"{where}: not valid YAML: {yaml_problem(exc)}")) from None
         except RecursionError:
             raise WatchesError(f"{where}: not usable YAML: nested too deeply") from None
         except ValueError as exc:  # a value YAML types but Python cannot hold: year 0, an int of 5,000 digits
-            raise WatchesError(_one_line(f"{where}: not usable YAML: {exc}")) from None
+            raise WatchesError(one_line(f"{where}: not usable YAML: {exc}")) from None
         if data is not None and not isinstance(data, dict):
             raise WatchesError(f"{where}: expected a mapping with 'watches' (and 'sources'), got {type(data).__name__}")
         try:
             spec = WatchesFile.model_validate(data or {})
         except ValidationError as exc:
             details = "; ".join(f"{'.'.join(str(p)[:60] for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-            raise WatchesError(_one_line(f"{where}: {details}")) from None
+            raise WatchesError(one_line(f"{where}: {details}")) from None
         except RecursionError:
             raise WatchesError(f"{where}: nested too deeply") from None
         try:
             return cls(spec)
         except WatchesError as exc:
-            raise WatchesError(_one_line(f"{where}: {exc}")) from None
+            raise WatchesError(one_line(f"{where}: {exc}")) from None
 
     @classmethod
     def load(cls, path: Path) -> Watches:

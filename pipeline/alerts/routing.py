@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from pipeline.alerts.model import Alert, Severity
-from pipeline.watches import decode_utf8, yaml_problem
+from pipeline.watches import decode_utf8, one_line, yaml_problem
 
 
 class _Strict(BaseModel):
@@ -100,13 +100,13 @@ def load_alerting_config(path: Path) -> AlertingConfig:
     try:
         data = yaml.safe_load(decode_utf8(Path(path).read_bytes())) or {}
     except OSError as exc:
-        raise AlertingConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise AlertingConfigError(one_line(f"cannot read {path}: {exc.strerror or exc}")) from None
     except yaml.YAMLError as exc:
-        raise AlertingConfigError(f"cannot read {path}: not valid YAML: {yaml_problem(exc)}") from None
+        raise AlertingConfigError(one_line(f"cannot read {path}: not valid YAML: {yaml_problem(exc)}")) from None
     except ValueError as exc:  # not UTF-8
-        raise AlertingConfigError(f"cannot read {path}: {exc}") from None
+        raise AlertingConfigError(one_line(f"cannot read {path}: {exc}")) from None
     except RecursionError:
-        raise AlertingConfigError(f"cannot read {path}: not usable YAML: nested too deeply") from None
+        raise AlertingConfigError(one_line(f"cannot read {path}: not usable YAML: nested too deeply")) from None
     return parse_alerting_config(data, source=str(path))
 
 
@@ -115,9 +115,9 @@ def parse_alerting_config(data: object, source: str = "alerting config") -> Aler
         return AlertingConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p)[:60] for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors()[:5])
-        raise AlertingConfigError(f"{source}: {problems}".replace("\r", "\\r").replace("\n", "\\n")) from None
+        raise AlertingConfigError(one_line(f"{source}: {problems}")) from None
     except RecursionError:
-        raise AlertingConfigError(f"{source}: nested too deeply") from None
+        raise AlertingConfigError(one_line(f"{source}: nested too deeply")) from None
 
 
 def channels_for(config: AlertingConfig, watch: str, severity: Severity) -> list[str]:

@@ -42,19 +42,25 @@ def _load_files(directory: Path) -> dict[Path, list[SavedObject]]:
     return files
 
 
+def _cut(text: str, limit: int = 300) -> str:
+    """One problem per line, and a line a terminal can show: a huge value in a damaged file is cut."""
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _load_checked(directory: Path) -> dict[Path, list[SavedObject]]:
     """The files of ``directory``, or exit 1 with every problem the offline checks find."""
     try:
         files = _load_files(directory)
     except (OSError, SavedObjectFileError) as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
+        typer.secho(f"error: {_cut(str(exc))}", fg="red", err=True)
         raise typer.Exit(1) from None
     if not files:
         typer.secho(f"error: no *.ndjson file in {directory}", fg="red", err=True)
         raise typer.Exit(1)
     problems = check_saved_objects([obj for objects in files.values() for obj in objects])
     for problem in problems:
-        typer.secho(f"problem: {problem}", fg="red", err=True)
+        typer.secho(f"problem: {_cut(problem)}", fg="red", err=True)
     if problems:
         raise typer.Exit(1)
     return files

@@ -118,7 +118,11 @@ def spikes_command(
     window_minutes: float = typer.Option(DEFAULTS.window / timedelta(minutes=1), help="counts are summed over this many minutes"),
     cooldown_hours: float = typer.Option(DEFAULTS.cooldown / timedelta(hours=1), help="no second alert within this many hours"),
 ) -> None:
-    """Score a count series (e.g. mentions per 5 minutes) and write timestamp,value,score,alert to stdout."""
+    """Score a count series (e.g. mentions per 5 minutes) and write timestamp,value,score,alert to stdout.
+
+    The file must be UTF-8, its rows in increasing time, each value a finite count from 0 to 1e12; the first
+    row that is not stops the command with one line naming the file and the line (exit status 2).
+    """
     try:
         config = SpikeConfig(
             threshold=threshold,
@@ -151,6 +155,8 @@ def spikes_command(
         except SeriesError as exc:
             typer.echo(f"veille spikes: {input}: {exc}", err=True)
             raise typer.Exit(2) from None
+        except BrokenPipeError:  # the reader (``| head``) has all it wanted: click exits 1 without a word
+            raise
         except OSError as exc:
             typer.echo(f"veille spikes: cannot read {input}: {exc.strerror or exc}", err=True)
             raise typer.Exit(2) from None

@@ -386,11 +386,6 @@ def check_tag(content: bytes) -> None:
         assert re.match(r"veille tag: line \d+: .", line) or "using the rule tagger" in line, line[:300]
 
 
-TAG_READS_STRICT_UTF8 = ("pipeline/commands/tag.py reads stdin as strict UTF-8: one byte that is not UTF-8 raises "
-                         "UnicodeDecodeError and nothing is tagged (being fixed in that file by another change)")
-
-
-@pytest.mark.xfail(reason=TAG_READS_STRICT_UTF8, strict=False)
 @bounded
 @given(content=st.binary(max_size=600))
 def test_fuzz_cli_tag_random_bytes(content):
@@ -403,7 +398,6 @@ def test_fuzz_cli_tag_damaged_utf8_lines(content):
     check_tag(content.decode("utf-8", "replace").encode())
 
 
-@pytest.mark.xfail(reason=TAG_READS_STRICT_UTF8, strict=True)
 def test_fuzz_cli_tag_a_line_that_is_not_utf8_fails_alone():
     result = invoke(["tag"], input=b'{"id": "a:1", "text": "caf\xe9"}\n{"id": "a:2", "text": "merci"}\n')
     assert_no_crash(result)
@@ -436,7 +430,18 @@ def test_fuzz_cli_feedback_arguments(data_dir, text, add, sentiment, lang, menti
         assert result.exit_code == 2 and "Invalid value" in result.stderr, result.output[-500:]
     else:
         assert "recorded in" in result.stdout
-        assert read_feedback(data_dir / "feedback" / "feedback.jsonl")[-1].text == text
+        last = (data_dir / "feedback" / "feedback.jsonl").read_bytes().split(b"\n")[-2]
+        assert orjson.loads(last)["text"] == text
+
+
+@pytest.mark.xfail(reason="pipeline/tagging/feedback.py read_feedback splits with str.splitlines, which also cuts at "
+                          "U+2028 and \\x85 (left unescaped by JSON): the record cannot be read back (not a file of this change)",
+                   strict=True)
+@pytest.mark.parametrize("separator", ["\u2028", "\x85"])
+def test_fuzz_cli_feedback_text_with_a_unicode_line_separator_reads_back(data_dir, separator):
+    result = invoke(["feedback", "--text", f"colis{separator}perdu", "--add", CATEGORIES[0], "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    assert [record.text for record in read_feedback(data_dir / "feedback" / "feedback.jsonl")] == [f"colis{separator}perdu"]
 
 
 def test_fuzz_cli_feedback_data_dir_that_is_a_file_is_one_line(tmp_path, monkeypatch):
@@ -558,3 +563,40 @@ def test_fuzz_cli_topics_list_refuses_a_damaged_file_in_one_line(tmp_path, monke
         get_settings.cache_clear()
     assert_no_crash(result)
     assert_one_line_error(result, str(path), "not valid YAML: line ")
+
+
+def test_fuzz_cli_dashboards_check_cuts_a_huge_value_in_its_problem_line(tmp_path):
+    for name, content in DASHBOARD_FILES.items():
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "trends.ndjson").write_bytes(DASHBOARD_FILES["trends.ndjson"].replace(
+        b'"dataType": "', b'"dataType": "' + b"x" * 300_000, 1))
+    result = invoke(["dashboards", "check", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    problems = error_lines(result)
+    assert problems and all(line.startswith("problem: trends.ndjson:") and len(line) < 1000 for line in problems), problems
+    assert "300,0" in problems[0]
+
+
+HUGE = "x" * 300_000
+
+
+@pytest.mark.parametrize(("args", "variable", "content", "expected"), [
+    (["alerts", "check", "--config", "{path}"], None, f"channels: {{}}\nroutes:\n  default:\n    critical: [{HUGE}]\n", "characters)"),
+    (["connect", "--once"], "VEILLE_WATCHES_FILE", f"watches:\n  - name: A\n    keywords: [a]\n    sources: [{HUGE}]\n", "characters)"),
+    (["connect", "--once"], "VEILLE_WATCHES_FILE", f"watches:\n  - name: A\n    query: '{HUGE} AND'\n", "characters)"),
+    (["connect", "--once"], "VEILLE_WATCHES_FILE", f"watches:\n  - name: A\n    keywords: [a]\n    ? {HUGE}\n    : 1\n", "Extra inputs"),
+])
+def test_fuzz_cli_yaml_errors_cut_a_huge_value(tmp_path, watches_file, args, variable, content, expected):
+    path = watches_file if variable else tmp_path / "file.yaml"
+    path.write_text(content)
+    result = invoke([arg.format(path=path) for arg in args])
+    assert result.exit_code in (1, 2)
+    assert_one_line_error(result, f"error: {path}" if variable else str(path), expected)
+
+
+def test_fuzz_cli_topics_errors_cut_a_huge_value(tmp_path):
+    path = tmp_path / "topics.yaml"
+    path.write_text(f"topics:\n  - {{name: {HUGE}, partitions: 1, retention_ms: 1}}\n  - {{name: {HUGE}, partitions: 1, retention_ms: 1}}\n")
+    with pytest.raises(TopicsFileError) as raised:
+        load_topics(path)
+    assert len(str(raised.value)) < 1000 and "declared twice" in str(raised.value)
