@@ -153,7 +153,8 @@ def demo_command(
     alerts, trends = _alerts_and_trends(settings)
     typer.echo(f"  crisis alerts raised by the crisis agent: {len(alerts)}")
     for alert in alerts[:5]:
-        typer.echo(f"    [{alert.severity.value}] {alert.id}: {alert.title}")
+        state = alert.state.value + (f" by {alert.resolved_by}" if alert.resolved_by else "")
+        typer.echo(f"    [{alert.severity.value}, {state}] {alert.id}: {alert.title}")
         typer.echo(f"      {alert.explanation[:220]}")
     typer.echo(f"  trend events from the trending agent: {trends}")
     if letters:

@@ -59,7 +59,8 @@ def test_demo_raises_the_sample_crisis_on_a_fresh_data_directory(tmp_path):
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
         raised = re.search(r"crisis alerts raised by the crisis agent: (\d+)", demo.stdout)
         assert raised and int(raised.group(1)) >= 1, demo.stdout[-3000:]
-        assert re.search(r"\[(warning|critical)\] crisis:Aquarelle:", demo.stdout), demo.stdout[-3000:]
+        # the sample goes on for hours after its crisis (event time): the alert has resolved itself by the end
+        assert re.search(r"\[(warning|critical), (open|resolved by auto)\] crisis:Aquarelle:", demo.stdout), demo.stdout[-3000:]
     finally:
         subprocess.run([sys.executable, "-m", "pipeline", "stack", "down"], env=env, cwd=root, capture_output=True,
                        timeout=120)
