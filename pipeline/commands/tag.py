@@ -48,6 +48,15 @@ def tags_as_dict(tags) -> dict:
     return out
 
 
+def _id_of(raw: bytes) -> object:
+    """The mention id of a line that is not UTF-8, if the rest of it is JSON, so its error line can name it."""
+    try:
+        data = orjson.loads(raw.decode("utf-8", "replace"))
+    except orjson.JSONDecodeError:
+        return None
+    return data.get("id") if isinstance(data, dict) else None
+
+
 @app.command("tag")
 def tag_command(batch_size: int = typer.Option(512, help="lines tagged together")) -> None:
     """Tag JSON lines from stdin ({"id"?, "text", "lang"?, "platform"?, "created_at"?, "watch"?}); write one JSON
@@ -85,8 +94,12 @@ def tag_command(batch_size: int = typer.Option(512, help="lines tagged together"
             out.write(orjson.dumps(results[n]) + b"\n")
         results.clear()
 
-    for n, line in enumerate(sys.stdin):
-        line = line.strip()
+    for n, raw in enumerate(sys.stdin.buffer):
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            fail(n, _id_of(raw), f"not UTF-8 (byte {exc.start + 1}): {exc.reason}")
+            continue
         if not line:
             fail(n, None, "empty line")
             continue

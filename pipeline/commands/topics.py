@@ -6,7 +6,15 @@ import typer
 
 from pipeline.cli import topics_app
 from pipeline.settings import get_settings
-from pipeline.topics import apply_topics, load_topics
+from pipeline.topics import TopicsFileError, apply_topics, load_topics
+
+
+def _topics(settings) -> list:
+    try:
+        return load_topics(settings.topics_file)
+    except TopicsFileError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from None
 
 
 @topics_app.command("apply")
@@ -28,5 +36,5 @@ def topics_apply(strict: bool = typer.Option(False, help="exit 1 when the broker
 def topics_list() -> None:
     """Print the topics declared in topics.yaml."""
     settings = get_settings()
-    for spec in load_topics(settings.topics_file):
+    for spec in _topics(settings):
         typer.echo(f"{settings.topic(spec.name):<24} {spec.partitions:>3}  {spec.cleanup_policy:<14} {spec.description}")

@@ -69,7 +69,8 @@ def read_feedback(path: Path, skip_unreadable: bool = False) -> list[FeedbackRec
     if not path.exists():
         return []
     records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # split at "\n" only: str.splitlines also cuts at U+2028 and \x85, which JSON leaves unescaped inside a text
+    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if line.strip():
             try:
                 records.append(FeedbackRecord.model_validate_json(line))

@@ -434,9 +434,6 @@ def test_fuzz_cli_feedback_arguments(data_dir, text, add, sentiment, lang, menti
         assert orjson.loads(last)["text"] == text
 
 
-@pytest.mark.xfail(reason="pipeline/tagging/feedback.py read_feedback splits with str.splitlines, which also cuts at "
-                          "U+2028 and \\x85 (left unescaped by JSON): the record cannot be read back (not a file of this change)",
-                   strict=True)
 @pytest.mark.parametrize("separator", ["\u2028", "\x85"])
 def test_fuzz_cli_feedback_text_with_a_unicode_line_separator_reads_back(data_dir, separator):
     result = invoke(["feedback", "--text", f"colis{separator}perdu", "--add", CATEGORIES[0], "--lang", "fr"])
@@ -550,8 +547,6 @@ def test_fuzz_cli_topics_file_errors_are_one_line(tmp_path, data):
         assert all(isinstance(spec, TopicSpec) for spec in specs)
 
 
-@pytest.mark.xfail(reason="pipeline/commands/topics.py does not catch TopicsFileError (not a file of this change)",
-                   strict=True)
 def test_fuzz_cli_topics_list_refuses_a_damaged_file_in_one_line(tmp_path, monkeypatch):
     path = tmp_path / "topics.yaml"
     path.write_bytes(TOPICS.replace(b"topics:", b"topics: [", 1))
