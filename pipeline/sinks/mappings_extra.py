@@ -19,6 +19,7 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "watch": _KEYWORD,
     "kind": _KEYWORD,
     "severity": _KEYWORD,  # info | warning | critical
+    "peak_severity": _KEYWORD,  # the highest severity a person was told of
     "state": _KEYWORD,  # open | acknowledged | resolved
     "last_event": _KEYWORD,
     "opened_at": _DATE,
