@@ -61,6 +61,7 @@ class WorkerRecord(BaseModel):
     unassigned_since: float | None = None  # joining or rebalancing since; None while it holds partitions
     exit_reason: str | None = None
     recent_exits: list[float] = Field(default_factory=list)  # exits on an error, this instance's earlier runs too
+    last_exit_reason: str | None = None  # why the run before this one ended, if not cleanly
     agents: dict[str, AgentRecord] = Field(default_factory=dict)
 
 
@@ -79,9 +80,13 @@ def _recent(times: list[float], now: float) -> list[float]:
 
 def new_record(instance_id: str, group: str, now: float, previous: WorkerRecord | None = None) -> WorkerRecord:
     """The record of a worker starting now, keeping the recent exits of the run it replaces."""
-    exits = _recent(previous.recent_exits, now) if previous else []
+    exits, reason = (list(previous.recent_exits), previous.exit_reason) if previous else ([], None)
+    if previous is not None and previous.state in ("starting", "running"):  # ended without a word
+        exits.append(previous.updated_at)
+        reason = "ended without a clean stop (killed: SIGKILL, out of memory?)"
     return WorkerRecord(instance_id=instance_id, host=socket.gethostname(), pid=os.getpid(), started_at=now,
-                        updated_at=now, group=group, unassigned_since=now, recent_exits=exits)
+                        updated_at=now, group=group, unassigned_since=now, recent_exits=_recent(exits, now),
+                        last_exit_reason=reason)
 
 
 def agent_started(record: WorkerRecord, name: str, topics: list[str]) -> None:
@@ -200,6 +205,10 @@ def assess_worker(record: WorkerRecord, now: float, process_alive: bool | None =
                        f"{what} consumer group {record.group!r} for {_ago(now - record.unassigned_since)}, no "
                        "partitions: a member that died without leaving may hold the group (the embedded broker "
                        "never evicts one: start the worker it was, or restart the broker)")
+    if len(exits) >= CRASH_LOOP_COUNT:
+        return Verdict(record.instance_id, "crash-looping",
+                       f"up {_ago(now - record.started_at)} after {len(exits)} exits in "
+                       f"{_ago(CRASH_LOOP_WINDOW_SECONDS)}; last: {record.last_exit_reason}")
     if record.state == "starting":
         return Verdict(record.instance_id, "ok", f"starting, up {_ago(now - record.started_at)}")
     return Verdict(record.instance_id, "ok",

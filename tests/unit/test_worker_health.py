@@ -106,3 +106,23 @@ def test_worker_health_records_round_trip_through_their_file(tmp_path):
     assert wh.read_records(tmp_path) == [record]
     path.with_name("broken.json").write_text("{not json")
     assert wh.read_records(tmp_path) == [record]  # an unreadable file is skipped
+
+
+def test_worker_health_runs_that_ended_without_a_word_count_as_exits_of_a_crash_loop():
+    """SIGKILL or the out-of-memory killer leave no exit reason: a new run finding its predecessor's record
+    still running counts that as an exit; three in ten minutes is a crash loop, even while the new run is up."""
+    record = _running(NOW - 200)
+    for restart in range(3):
+        record = wh.new_record("vm-abc-0", "veille", NOW - 150 + restart * 50, previous=record)
+        wh.partitions_assigned(record, 24, NOW - 149 + restart * 50)
+        record.updated_at = NOW - 140 + restart * 50
+    record.updated_at = NOW - 1  # the third restart is up and beating
+    verdict = wh.assess_worker(record, NOW, process_alive=True)
+    assert verdict.health == "crash-looping" and "3 exits" in verdict.detail
+    assert "without a clean stop" in verdict.detail
+    clean = _running(NOW - 200)
+    wh.worker_exited(clean, None, NOW - 190)
+    again = wh.new_record("vm-abc-0", "veille", NOW - 100, previous=clean)
+    again.updated_at = NOW - 1
+    wh.partitions_assigned(again, 24, NOW - 90)
+    assert wh.assess_worker(again, NOW, process_alive=True).health == "ok"
