@@ -285,5 +285,10 @@ def _bound_time(bound: RangeBound, round_up: bool, now: datetime) -> datetime:
     parsed = _as_time(value) or now
     if is_date_only(value):
         # A bare day is the whole day, as Elasticsearch rounds "d||/d".
-        return parsed + timedelta(days=1) - timedelta(microseconds=1) if round_up else parsed
+        if not round_up:
+            return parsed
+        try:
+            return parsed + timedelta(days=1) - timedelta(microseconds=1)
+        except OverflowError:  # the end of 9999-12-31 is datetime's last instant
+            return datetime.max.replace(tzinfo=UTC)
     return parsed

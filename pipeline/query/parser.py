@@ -12,7 +12,7 @@ Syntax, loosest binding first::
 Operators are upper case; a lower-case ``and``/``or``/``not`` is an ordinary word.
 
 A query has at most MAX_QUERY_CHARS characters, MAX_QUERY_WORDS words, operators nested MAX_QUERY_DEPTH
-deep and NEAR/MAX_NEAR_DISTANCE; beyond, :class:`QueryTooLarge` names the limit.
+deep, NEAR/MAX_NEAR_DISTANCE and date math MAX_DATE_MATH_YEARS from now; beyond, :class:`QueryTooLarge` names the limit.
 """
 
 from __future__ import annotations
@@ -97,10 +97,13 @@ MAX_QUERY_CHARS = 2_000
 MAX_QUERY_WORDS = 100  # words of terms, phrases, wildcards and field values together
 MAX_QUERY_DEPTH = 12  # operators (AND, OR, NOT, NEAR) nested inside one another
 MAX_NEAR_DISTANCE = 100
+MAX_DATE_MATH_YEARS = 1_000  # now-1000y and now+1000y stay far inside the years datetime can hold (1 to 9999)
 
 _SHOWN_CHARS = 120
 
 _DATE_MATH = re.compile(r"now(?:[+-]\d+[yMwdhHms])*(?:/[yMwdhHms])?$")
+_DATE_MATH_STEP = re.compile(r"[+-](\d+)([yMwdhHms])")
+_UNIT_SECONDS = {"y": 365 * 86400, "M": 30 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "H": 3600, "m": 60, "s": 1}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)([kKmM]?)$")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}$")
 _WILDCARD_CHARS = re.compile(r"[*?]")
@@ -322,6 +325,12 @@ def _range_value(name: str, spec: FieldSpec, text: str, position: int) -> int | 
         value = float(number_text) * {"": 1, "k": 1_000, "m": 1_000_000}[suffix]
         return int(value) if value.is_integer() else value
     if _DATE_MATH.match(text):
+        steps = _DATE_MATH_STEP.findall(text)
+        limit = MAX_DATE_MATH_YEARS * _UNIT_SECONDS["y"]
+        if any(len(amount) > 12 for amount, _ in steps) or sum(
+                int(amount) * _UNIT_SECONDS[unit] for amount, unit in steps) > limit:
+            raise _SemanticError(f"'{text[:40]}' reaches too far: date math goes at most {MAX_DATE_MATH_YEARS} "
+                                 f"years from now", position, too_large=True)
         return text
     try:
         datetime.fromisoformat(text)

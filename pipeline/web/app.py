@@ -366,7 +366,9 @@ def _alert_action(action: str):
             body = await request.json()
         except ValueError:
             body = {}
-        alert, status, problem = await _transition(request, str((body or {}).get("who") or ""),
+        if not isinstance(body, dict):
+            return JSONResponse({"error": 'the body must be a JSON object: {"who": "<your name>"}'}, status_code=400)
+        alert, status, problem = await _transition(request, str(body.get("who") or ""),
                                                    request.path_params["alert_id"], action)
         if alert is None:
             return JSONResponse({"error": problem}, status_code=status)
@@ -452,6 +454,8 @@ async def feedback_form(request: Request) -> Response:
 
     form = await request.form()
     mention_id = str(form.get("id") or "")
+    if not mention_id.strip():
+        return _error_page(request, 400, "error.query", "which mention? (give its id)")
     try:
         response = await _es(request).get(index=_settings(request).mentions_index, id=mention_id,
                                           source_includes=["text", "lang", "categories", "author.id", "platform"])
@@ -649,6 +653,13 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def openapi_api(request: Request) -> Response:
+    """The API's OpenAPI description; behind the same token as the rest of /api."""
+    from pipeline.web.openapi import description
+
+    return JSONResponse(description())
+
+
 # -- the app -----------------------------------------------------------------------------------------
 
 def routes() -> list:
@@ -671,6 +682,7 @@ def routes() -> list:
         Route("/login", login_submit, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/healthz", healthz),
+        Route("/api/openapi.json", openapi_api),
         Route("/api/overview", overview_api),
         Route("/api/alerts", alerts_api),
         Route("/api/alerts/stream", alerts_stream),

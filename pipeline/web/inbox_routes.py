@@ -109,9 +109,15 @@ async def _act(request: Request, action: str, body: dict[str, Any]) -> tuple[int
     ids = body.get("ids") or ([body["id"]] if body.get("id") else [])
     if isinstance(ids, str):
         ids = [part for part in ids.split(",")]
-    at = parse_time(body.get("at")) if body.get("at") else None
-    if body.get("at") and at is None:
-        return 400, {"error": f"at must be an ISO date-time, not {str(body.get('at'))[:40]!r}"}
+    if not isinstance(ids, list) or not all(isinstance(i, (str, int)) and not isinstance(i, bool) for i in ids):
+        return 400, {"error": "ids must be a list of mention ids, or one string of ids separated by commas"}
+    raw_at = body.get("at")
+    try:
+        at = parse_time(raw_at) if raw_at and isinstance(raw_at, str) else None
+    except OverflowError:  # a valid ISO time whose offset takes it out of datetime's range (year 1 or 9999)
+        at = None
+    if raw_at and at is None:
+        return 400, {"error": f"at must be an ISO date-time, not {str(raw_at)[:40]!r}"}
     try:
         change = check_change(action, [str(i) for i in ids], str(body.get("who") or ""),
                               str(body.get("assignee") or ""), str(body.get("note") or ""), at)

@@ -33,7 +33,8 @@ VALUES = ["fr", "x", "*", "livr*", "retar?", "1000", ">1000", ">=1k", "10..100",
 soup = st.lists(st.one_of(st.sampled_from(OPERATORS), st.sampled_from(FIELDS), st.sampled_from(VALUES),
                           st.tuples(st.sampled_from(FIELDS), st.sampled_from(VALUES)).map("".join),
                           st.text(max_size=6)),
-                max_size=40).flatmap(lambda parts: st.sampled_from([" ", "", "\t", "\n"]).map(lambda sep: sep.join(parts)))
+                max_size=40).flatmap(
+    lambda parts: st.sampled_from([" ", "", "\t", "\n"]).map(lambda sep: sep.join(parts)))
 
 
 def _assert_parses_or_explains(query: str) -> None:
@@ -72,3 +73,33 @@ def test_fuzz_query_operator_soup_parses_or_raises_query_syntax_error(query):
 @given(st.sampled_from(OPERATORS + FIELDS + VALUES), st.integers(min_value=1, max_value=MAX_QUERY_CHARS // 2))
 def test_fuzz_query_repeated_operators_stay_within_the_limits(part, times):
     _assert_parses_or_explains(" ".join([part] * times)[: MAX_QUERY_CHARS + 10])
+
+
+# -- what the fuzzing found ----------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from pipeline.query.parser import MAX_DATE_MATH_YEARS  # noqa: E402
+
+
+@pytest.mark.parametrize("query", ["created:>now-99999999999999999999y", "created:>now-9999y",
+                                   "created:<now+9999999999d", "created:now-1001y..now",
+                                   "created:>now-" + "9" * 1500 + "s"])
+def test_fuzz_query_date_math_beyond_the_limit_is_refused(query):
+    # They parsed, then matching a mention raised OverflowError (Python int too large / date value out of range).
+    with pytest.raises(QueryTooLarge) as error:
+        parse_query(query)
+    assert f"at most {MAX_DATE_MATH_YEARS} years" in error.value.message
+    assert error.value.position == query.index(":") + 1 + (1 if query[query.index(":") + 1] in "<>" else 0)
+
+
+def test_fuzz_query_date_math_at_the_limit_matches():
+    assert matches(f"created:>now-{MAX_DATE_MATH_YEARS}y", MENTION, NOW)
+    assert not matches(f"created:>now+{MAX_DATE_MATH_YEARS * 365}d", MENTION, NOW)
+
+
+@pytest.mark.parametrize(("query", "expected"), [("created:<=9999-12-31", True), ("created:>9999-12-31", False),
+                                                 ("created:0001-01-01..9999-12-31", True)])
+def test_fuzz_query_last_day_of_the_calendar_as_a_bound_matches(query, expected):
+    # A bare day as an upper bound is its last instant: for 9999-12-31 that overflowed datetime.
+    assert matches(query, MENTION, NOW) is expected

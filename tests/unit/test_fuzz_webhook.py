@@ -110,7 +110,8 @@ bodies = st.one_of(
     st.integers(min_value=1, max_value=3000).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
     st.just(b"x" * (MAX_BODY + 1)),
     st.just(valid_json + b"\n" + valid_json),
-    st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False)
+                 | st.text(max_size=20),
                  lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                  max_leaves=20).map(orjson.dumps),
     st.fixed_dictionaries({k: st.one_of(st.just(v), st.none(), st.integers(-2**63, 2**63), st.text(max_size=30))
