@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.tagging.features import Featurizer
 
-MODEL_NAME = "veille-linear-v3"
+MODEL_NAME = "veille-linear-v4"
 
 
 @dataclass
@@ -90,7 +90,8 @@ def save_bundle(bundle: ModelBundle, model_dir: Path) -> tuple[Path, Path]:
     np.savez_compressed(arrays_path, weights=bundle.weights, bias=bundle.bias,
                         idf=bundle.featurizer.idf.idf_.astype(np.float32))
     meta = {"version": bundle.version, "heads": bundle.heads, "report": bundle.report,
-            "word_features": bundle.featurizer.word_features, "char_features": bundle.featurizer.char_features}
+            "word_features": bundle.featurizer.word_features, "char_features": bundle.featurizer.char_features,
+            "embedding_scale": bundle.featurizer.embedding_scale, "evidence": bundle.featurizer.evidence}
     meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return arrays_path, meta_path
 
@@ -101,7 +102,8 @@ def load_bundle(model_dir: Path, name: str = MODEL_NAME) -> ModelBundle:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     with np.load(arrays_path, allow_pickle=False) as arrays:
         weights, bias, idf = arrays["weights"], arrays["bias"], arrays["idf"]
-    featurizer = Featurizer(meta["word_features"], meta["char_features"])
+    featurizer = Featurizer(meta["word_features"], meta["char_features"], meta.get("embedding_scale", 0.0),
+                            meta.get("evidence", False))
     if weights.shape[0] != featurizer.n_features or idf.shape[0] != featurizer.word_features + featurizer.char_features:
         raise ValueError(f"{arrays_path}: weights for {weights.shape[0]} features, metadata says {featurizer.n_features}")
     featurizer.set_idf(idf)

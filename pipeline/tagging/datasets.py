@@ -32,6 +32,9 @@ class Split:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def with_label(self, label: str) -> Split:
+        return Split(list(self.texts), [label] * len(self.texts))
+
 
 def read_tsv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
@@ -144,3 +147,67 @@ def false_information(root: Path) -> tuple[Split, Split]:
     folder = root / "en_covid_fakenews_constraint2021"
     mapping = {"fake": "yes", "real": "no"}
     return _simple(folder / "train.tsv", mapping), _simple(folder / "val.tsv", mapping)
+
+
+# The project's own brand mentions (data/brand_mentions/*.jsonl, see its README): written for training and validation.
+# Its heldout/ folder is for evaluation only (bench/bench_tagging.py): nothing here reads it.
+BRAND_MENTIONS_DIR = Path(__file__).resolve().parents[2] / "data" / "brand_mentions"
+BRAND_VALIDATION_SHARE = 5  # one text in 5 (by the md5 of its text) validates and tunes, the others train
+BRAND_CATEGORIES = ("complaint", "troll", "counterfeit", "positive", "review", "neutral", "false_information",
+                    "copyright", "legal_violation")
+
+
+@dataclass(frozen=True)
+class BrandMention:
+    text: str
+    lang: str
+    platform: str
+    sentiment: str
+    categories: tuple[str, ...]
+    case: str = "plain"
+    sector: str = ""
+
+    def label(self, category: str) -> str:
+        return "yes" if category in self.categories else "no"
+
+
+def read_brand_mentions(path: Path) -> list[BrandMention]:
+    """One labelled mention per JSON line; a line that is not one raises ValueError naming the file and line."""
+    import json
+
+    mentions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            mention = BrandMention(row["text"], row["lang"], row.get("platform", "twitter"), row["sentiment"],
+                                   tuple(row["categories"]), row.get("case", "plain"), row.get("sector", ""))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a labelled brand mention ({exc})") from exc
+        unknown = set(mention.categories) - set(BRAND_CATEGORIES)
+        if unknown or mention.sentiment not in ("negative", "neutral", "positive") or not mention.text.strip():
+            raise ValueError(f"{path}:{number}: unknown label(s) {sorted(unknown) or mention.sentiment!r}")
+        mentions.append(mention)
+    return mentions
+
+
+def brand_mentions(folder: Path = BRAND_MENTIONS_DIR) -> tuple[list[BrandMention], list[BrandMention]]:
+    """(train, validation) of the project's brand mentions, split by text so a text is always on the same side."""
+    train, val = [], []
+    for path in sorted(folder.glob("*.jsonl")):
+        for mention in read_brand_mentions(path):
+            digest = int(hashlib.md5(mention.text.encode("utf-8")).hexdigest(), 16)
+            (val if digest % BRAND_VALIDATION_SHARE == 0 else train).append(mention)
+    return train, val
+
+
+def brand_split(mentions: Iterable[BrandMention], lang: str | None, label) -> Split:
+    """Texts of ``lang`` (None: every language) with ``label(mention)`` as their label (None: left out)."""
+    split = Split()
+    for mention in mentions:
+        if lang is None or mention.lang == lang:
+            value = label(mention)
+            if value is not None:
+                split.add(mention.text, value)
+    return split

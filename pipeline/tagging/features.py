@@ -22,6 +22,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
+from pipeline.tagging.embeddings import EMBEDDING_DIM, static_embeddings
+
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**18
 
@@ -138,6 +140,34 @@ def profanity_features(texts: Sequence[str]) -> np.ndarray:
 
 
 LEXICON_FEATURES = 12  # 11 polarity-lexicon columns + 1 profanity column
+# Categories of the shipped lexicons (pipeline/tagging/lexicons.yaml) whose patterns are evidence columns: 1 where any
+# of the category's patterns, in any language, occurs. The heads learn how far to trust each one, so a pattern such as
+# "remboursement" no longer makes a question a complaint by itself.
+EVIDENCE_CATEGORIES = ("complaint", "counterfeit", "copyright", "legal_violation", "review", "false_information")
+
+
+@lru_cache(maxsize=1)
+def _evidence_patterns() -> tuple[re.Pattern[str] | None, ...]:
+    """Per evidence category, one regex: the shipped patterns of every language joined."""
+    from pipeline.tagging.lexicons import load_lexicons
+
+    shipped = load_lexicons().categories
+    joined = []
+    for category in EVIDENCE_CATEGORIES:
+        parts = [pattern.pattern for pattern in shipped.get(category, {}).values()]
+        joined.append(re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None)
+    return tuple(joined)
+
+
+def evidence_features(texts: Sequence[str]) -> sparse.csr_matrix:
+    """One 0/1 column per :data:`EVIDENCE_CATEGORIES` entry: does any shipped pattern of that category occur."""
+    patterns = _evidence_patterns()
+    rows = np.zeros((len(texts), len(patterns)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for j, pattern in enumerate(patterns):
+            if pattern is not None and pattern.search(text):
+                rows[i, j] = 1.0
+    return sparse.csr_matrix(rows)
 
 
 class CharNgramsByWord:
@@ -187,8 +217,12 @@ class Featurizer:
     """Hashed word + char n-grams with a fitted IDF; what ``transform`` gives depends only on the IDF (its
     per-word cache saves time, nothing else)."""
 
-    def __init__(self, word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES) -> None:
+    def __init__(self, word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES,
+                 embedding_scale: float = 0.0, evidence: bool = False) -> None:
         self.word_features, self.char_features = word_features, char_features
+        # > 0: the pretrained static sentence embedding (pipeline.tagging.embeddings), times this scale, as extra columns
+        self.embedding_scale = embedding_scale
+        self.evidence = evidence  # the lexicon evidence columns (evidence_features)
         self.words = HashingVectorizer(
             n_features=word_features, analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?]",
             alternate_sign=False, norm=None, lowercase=False,
@@ -201,16 +235,25 @@ class Featurizer:
         self.idf = TfidfTransformer(sublinear_tf=True)
 
     @property
+    def embedding_features(self) -> int:
+        return EMBEDDING_DIM if self.embedding_scale else 0
+
+    @property
     def n_features(self) -> int:
-        return self.word_features + self.char_features + LEXICON_FEATURES
+        return (self.word_features + self.char_features + LEXICON_FEATURES + self.embedding_features
+                + (len(EVIDENCE_CATEGORIES) if self.evidence else 0))
 
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         clean = [normalise_text(t) for t in texts]
         return sparse.hstack([self.words.transform(clean), self.char_ngrams.transform(clean)], format="csr")
 
     def _with_lexicons(self, weighted: sparse.csr_matrix, texts: Sequence[str]) -> sparse.csr_matrix:
-        extra = sparse.csr_matrix(profanity_features(texts))
-        return sparse.hstack([weighted, lexicon_features(texts), extra], format="csr", dtype=np.float32)
+        blocks = [weighted, lexicon_features(texts), sparse.csr_matrix(profanity_features(texts))]
+        if self.evidence:
+            blocks.append(evidence_features(texts))
+        if self.embedding_scale:
+            blocks.append(sparse.csr_matrix(self.embedding_scale * static_embeddings().embed(texts)))
+        return sparse.hstack(blocks, format="csr", dtype=np.float32)
 
     def fit(self, texts: Iterable[str]) -> Featurizer:
         self.idf.fit(self._counts(list(texts)))

@@ -1,8 +1,11 @@
-"""The trained tagger (``veille-linear-v3``): linear heads on hashed n-grams, lexicons and the CM playbook.
+"""The trained tagger (``veille-linear-v4``): linear heads on hashed n-grams, a pretrained static sentence embedding,
+lexicon evidence and the CM playbook.
 
-Per batch: one feature matrix, one sparse-dense product for every head, then per mention a handful of
-regex searches and the playbook lookup. Language is French, English or other; other languages get
-their ISO code (py3langid, only called for them) and neutral sentiment, and only lexicon categories.
+Per batch: one feature matrix, one sparse-dense product for every head, then per mention the playbook lookup.
+Language is French, English or other; other languages get their ISO code (py3langid, only called for them) and
+neutral sentiment, and only lexicon categories. A category with a trained head is decided by that head: the shipped
+lexicon patterns are among its features, not verdicts. Brand sections of the lexicons (``brands:``) and categories
+without a head in the model are still applied as patterns.
 """
 
 from __future__ import annotations
@@ -16,17 +19,15 @@ import numpy as np
 from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, category_head, load_bundle
 from pipeline.tagging.features import polarity_lexicons, profanity_features
-from pipeline.tagging.lexicons import Lexicons, load_lexicons
+from pipeline.tagging.lexicons import ANY_LANGUAGE, Lexicons, load_lexicons
 from pipeline.tagging.playbook import Playbook, load_playbook
 
 log = logging.getLogger(__name__)
 
 MODEL_LANGUAGES = ("en", "fr")
-# Heads trained on English data only: on French text they would guess, so French relies on the lexicons.
-ENGLISH_ONLY_HEADS = ("complaint", "false_information")
-# Categories with a trained head for both languages: one head for both (``legal_violation``) or one per
-# language (``troll_en``, ``troll_fr``), whichever the bundle has.
-BILINGUAL_HEADS = ("troll", "legal_violation")
+# Categories a trained head can decide: one head for both languages (``legal_violation``) or one per language
+# (``troll_en``, ``troll_fr``), whichever the bundle has; a category without a head is left to the lexicons.
+HEAD_CATEGORIES = ("complaint", "troll", "legal_violation", "false_information", "counterfeit", "copyright", "review")
 # A declared language wins unless the detector is at least this sure of another one.
 DECLARED_LANGUAGE_OVERRIDE = 0.9
 # Codes sources use for "unknown", "no linguistic content", "several": not a hint.
@@ -66,9 +67,18 @@ class TrainedTagger:
         self.bundle = bundle
         polarity_lexicons()  # loaded now so a missing package fails at start-up, not on the first batch
         profanity_features(["warm-up"])
-        self.lexicons = lexicons or load_lexicons()
+        lexicons = lexicons or load_lexicons()
+        # what the heads do not decide: brand sections, and the patterns of a category in a language without its head
+        self.lexicons = Lexicons({name: self._unheaded(name, by_lang) for name, by_lang in lexicons.categories.items()},
+                                 lexicons.brands)
         self.playbook = playbook or load_playbook()
         self.name = bundle.version
+
+    def _unheaded(self, category: str, patterns: dict) -> dict:
+        headed = {lang for lang in MODEL_LANGUAGES if category in HEAD_CATEGORIES
+                  and category_head(self.bundle.heads, category, lang)}
+        return {lang: pattern for lang, pattern in patterns.items()
+                if lang not in headed and not (lang == ANY_LANGUAGE and headed)}
 
     @classmethod
     def load(cls, model_dir: Path, lexicon_file: Path | None = None, playbook_file: Path | None = None) -> TrainedTagger:
@@ -85,7 +95,7 @@ class TrainedTagger:
         p_lang = bundle.head_probabilities(logits, "lang")
         sentiment = {lang: bundle.head_probabilities(logits, f"sentiment_{lang}") for lang in MODEL_LANGUAGES}
         head_of = {(category, lang): category_head(bundle.heads, category, lang)
-                   for category in (*ENGLISH_ONLY_HEADS, *BILINGUAL_HEADS) for lang in MODEL_LANGUAGES}
+                   for category in HEAD_CATEGORIES for lang in MODEL_LANGUAGES}
         binary = {head: bundle.head_probabilities(logits, head) for head in set(head_of.values()) if head}
         thresholds = {head: self.threshold(head) for head in binary}
         lang_classes = bundle.heads["lang"]["classes"]
@@ -101,7 +111,7 @@ class TrainedTagger:
                 label = sentiment_classes[int(probs.argmax())]
                 score = float(probs[positive] - probs[negative])
                 categories = []
-                for category in BILINGUAL_HEADS + (ENGLISH_ONLY_HEADS if lang == "en" else ()):
+                for category in HEAD_CATEGORIES:
                     head = head_of[category, lang]
                     if head is None:
                         continue

@@ -45,3 +45,37 @@ def test_tagging_datasets_sentiment_labels_are_three_classes():
     for split in (en_train, en_val, xlmt_train, deft, fr_val):
         assert set(split.labels) == {"negative", "neutral", "positive"}
     assert "mixed" not in deft.labels
+
+
+def test_tagging_datasets_brand_mentions_split_by_text_and_never_read_heldout():
+    from pipeline.tagging.brand_eval import heldout_mentions
+
+    train, val = datasets.brand_mentions()
+    train_texts, val_texts = {m.text for m in train}, {m.text for m in val}
+    assert train and val and not train_texts & val_texts
+    assert 0.1 < len(val) / (len(train) + len(val)) < 0.3
+    assert {m.lang for m in train} == {"fr", "en"}
+    heldout = {m.text for m in heldout_mentions()}
+    assert heldout and not heldout & (train_texts | val_texts)
+
+
+def test_tagging_datasets_brand_mentions_reject_bad_lines_with_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "ok", "lang": "fr", "sentiment": "neutral", "categories": ["neutral"]}\n'
+                    '{"text": "x", "lang": "fr", "sentiment": "angry", "categories": ["complaint"]}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:2"):
+        datasets.read_brand_mentions(path)
+    path.write_text('{"text": "x", "lang": "fr", "sentiment": "negative", "categories": ["spam"]}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:1: unknown label.*spam"):
+        datasets.read_brand_mentions(path)
+
+
+@needs_data
+def test_tagging_datasets_no_heldout_brand_mention_reaches_any_head():
+    from pipeline.tagging.brand_eval import heldout_mentions
+    from pipeline.tagging.training import build_head_data
+
+    heldout = {m.text for m in heldout_mentions()}
+    for name, head in build_head_data(DATA).items():
+        seen = set(head.texts) | {t for split in head.validation.values() for t in split.texts}
+        assert not heldout & seen, name

@@ -133,3 +133,34 @@ def test_tagging_features_char_ngrams_by_word_while_another_thread_starts_afresh
         vectorizer.resume.set()
         assert (first.result(10) != vectorizer.real.transform(["seen new"])).nnz == 0
     assert (second != vectorizer.real.transform(["b1 b2 b3"])).nnz == 0
+
+
+def test_tagging_features_evidence_columns_mark_lexicon_categories():
+    from pipeline.tagging.features import EVIDENCE_CATEGORIES, evidence_features
+
+    rows = evidence_features(["Répliques parfaites à -80%, MP pour commander", "Quelle belle journée"]).toarray()
+    assert rows[0, EVIDENCE_CATEGORIES.index("counterfeit")] == 1.0
+    assert rows[1].sum() == 0.0
+
+
+def test_tagging_features_embedding_and_evidence_blocks_come_after_the_lexicons():
+    from pipeline.tagging.embeddings import EMBEDDING_DIM, static_embeddings
+    from pipeline.tagging.features import EVIDENCE_CATEGORIES
+
+    texts = ["Toujours pas reçu ma commande", "nice weather today"]
+    plain = Featurizer(2**10, 2**10).fit(texts)
+    both = Featurizer(2**10, 2**10, embedding_scale=2.0, evidence=True).fit(texts)
+    assert both.n_features == plain.n_features + len(EVIDENCE_CATEGORIES) + EMBEDDING_DIM
+    X = both.transform(texts).toarray()
+    assert X.shape == (2, both.n_features)
+    assert np.allclose(X[:, -EMBEDDING_DIM:], 2.0 * static_embeddings().embed(texts), atol=1e-6)
+    assert np.allclose(X[:, :plain.n_features], plain.transform(texts).toarray())
+
+
+def test_tagging_embeddings_are_unit_vectors_that_place_paraphrases_closer():
+    from pipeline.tagging.embeddings import static_embeddings
+
+    refund, refund_again, flowers, empty = static_embeddings().embed(
+        ["Still haven't received my order, refund me!", "What is the refund delay?", "Thanks for the beautiful flowers", ""])
+    assert np.isclose(np.linalg.norm(refund), 1.0, atol=1e-5) and not empty.any()
+    assert refund @ refund_again > refund @ flowers + 0.2

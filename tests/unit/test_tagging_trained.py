@@ -10,6 +10,7 @@ import pytest
 
 import pipeline.settings
 import pipeline.tagging
+import pipeline.tagging.lexicons
 from pipeline.mention import CATEGORIES
 from pipeline.tagging import TagInput
 from pipeline.tagging.bundle import model_paths
@@ -145,3 +146,28 @@ def test_tagging_shipped_model_loads_and_tags_obvious_cases(monkeypatch):
     assert angry.sentiment == "negative" and "complaint" in angry.categories
     assert french.lang == "fr" and french.sentiment == "negative" and "complaint" in french.categories
     assert "troll" in abusive.categories and "troll" not in happy.categories
+
+
+def test_tagging_trained_a_head_decides_its_category_and_brand_patterns_still_apply():
+    import random
+
+    from pipeline.tagging.lexicons import Lexicons
+    from pipeline.tagging.training import HeadData
+    from test_train_bundle import binary_split
+
+    heads = tiny_heads()
+    head = HeadData("counterfeit", ("no", "yes"))
+    head.extend(binary_split(random.Random(3), ["zzreplica", "zzknockoff"]))
+    head.validation = {"val": binary_split(random.Random(4), ["zzreplica", "zzknockoff"], 20)}
+    heads["counterfeit"] = head
+    brand_patterns = Lexicons.from_dict({"brands": {"Acme": {"counterfeit": {"any": ["acme outlet"]}}}})
+    tagger = TrainedTagger(train_bundle(heads, featurizer=Featurizer(2**12, 2**12, evidence=True)),
+                           lexicons=Lexicons(pipeline.tagging.lexicons.load_lexicons().categories, brand_patterns.brands))
+    shipped_pattern_only, learnt, brand = tagger.tag_batch([
+        item("DM me for order, 1:1 quality replica bags"),
+        item("store opens monday zzreplica zzknockoff zzreplica"),
+        item("store opens monday at the acme outlet", watch=("Acme",)),
+    ])
+    assert "counterfeit" not in shipped_pattern_only.categories  # the pattern is evidence the head weighs, not a verdict
+    assert "counterfeit" in learnt.categories and learnt.scores["counterfeit"] >= tagger.threshold("counterfeit")
+    assert "counterfeit" in brand.categories

@@ -71,7 +71,7 @@ def tiny_heads(seed: int = 0, troll_per_language: bool = False, gated: bool = Fa
     if troll_per_language:
         del heads["troll"]
         for code, words in (("en", ["idiot", "moron"]), ("fr", ["connard", "abruti"])):
-            head = HeadData(f"troll_{code}", ("no", "yes"), tune_on_all_sets=True)
+            head = HeadData(f"troll_{code}", ("no", "yes"), tune_on=2)
             head.extend(binary_split(rng, words))
             head.validation = {"val": binary_split(rng, words, 20), "other_val": binary_split(rng, words, 20)}
             heads[head.name] = head

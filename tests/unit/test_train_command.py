@@ -64,10 +64,31 @@ def make_datasets(root: Path, n: int = 24) -> None:
     _tsv(root / "en_covid_fakenews_constraint2021" / "val.tsv", ["text", "label"], [r[:2] for r in fake[:20]])
 
 
+def make_brand_mentions(folder: Path, n: int = 40) -> int:
+    """A few labelled brand mentions per language and category; returns how many English ones train (not validate)."""
+    rng = random.Random(2)
+    rows = []
+    for i in range(n):
+        for lang, complaint_word in (("en", "refund"), ("fr", "remboursez")):
+            category = ["complaint", "troll", "counterfeit", "copyright", "review", "legal_violation",
+                        "false_information", "positive", "neutral"][i % 9]
+            word = {"complaint": complaint_word, "troll": "idiot", "counterfeit": "replica", "copyright": "torrent",
+                    "review": "stars", "legal_violation": "racist", "false_information": "hoax"}.get(category, "")
+            sentiment = "positive" if category == "positive" else "neutral" if category == "neutral" else "negative"
+            rows.append({"text": f"{_text(rng, NEU, word)} {lang} {i}", "lang": lang, "platform": "twitter",
+                         "sentiment": sentiment, "categories": [category], "case": "plain"})
+    folder.mkdir(parents=True)
+    (folder / "mentions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (folder / "heldout").mkdir()
+    (folder / "heldout" / "fr.jsonl").write_text("not read by training\n", encoding="utf-8")
+    train, _ = datasets.brand_mentions(folder)
+    return sum(m.lang == "en" for m in train)
+
+
 @pytest.fixture
 def small_features(monkeypatch):
     """Small hashing spaces keep this test quick; the code path is the same."""
-    monkeypatch.setattr(pipeline.tagging.features.Featurizer.__init__, "__defaults__", (2**12, 2**12))
+    monkeypatch.setattr(pipeline.tagging.features.Featurizer.__init__, "__defaults__", (2**12, 2**12, 0.0, False))
 
 
 async def _no_erasures(settings, timeout=30.0):
@@ -77,26 +98,30 @@ async def _no_erasures(settings, timeout=30.0):
 
 
 def test_train_command_writes_model_card_and_uses_feedback(tmp_path, monkeypatch, small_features):
-    data, model_dir = tmp_path / "datasets", tmp_path / "models"
+    data, model_dir, brand = tmp_path / "datasets", tmp_path / "models", tmp_path / "brand"
     make_datasets(data)
+    english_brand_train = make_brand_mentions(brand)
     settings = pipeline.settings.Settings(data_dir=tmp_path / "state", model_dir=model_dir)
     monkeypatch.setattr(pipeline.settings, "get_settings", lambda: settings)
     monkeypatch.setattr("pipeline.privacy.load_erasures", _no_erasures)  # no Kafka here: nobody is erased
     append_feedback(feedback_path(settings.data_dir), FeedbackRecord(text="store monday refund", lang="en", add=["complaint"]))
 
-    result = CliRunner().invoke(app, ["train", "--data", str(data)])
+    result = CliRunner().invoke(app, ["train", "--data", str(data), "--brand-data", str(brand)])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)["report"]
     assert report["feedback_records"] == 1
     complaint_rows_in_folds_0_to_6 = sum(1 for i in range(4 * 24) if i % 10 < 7)
     airline_weak_labels = len(datasets.airline_complaints(datasets.airline_sentiment(data)))
     assert airline_weak_labels == 9
-    assert report["training_examples"]["complaint"] == complaint_rows_in_folds_0_to_6 + airline_weak_labels + 1
+    assert (report["training_examples"]["complaint_en"]
+            == complaint_rows_in_folds_0_to_6 + airline_weak_labels + english_brand_train + 1)
     card = (model_dir / "MODEL_CARD.md").read_text()
     assert "## Validation scores" in card and "complaint" in card and "mentions/s" in card
     bundle = load_bundle(model_dir)
-    assert set(bundle.heads) == {"lang", "sentiment_en", "sentiment_fr", "troll_en", "troll_fr", "complaint", "false_information",
-                                 "false_information_topic", "legal_violation"}
+    assert set(bundle.heads) == {"lang", "sentiment_en", "sentiment_fr", "troll_en", "troll_fr", "complaint_en",
+                                 "complaint_fr", "false_information", "false_information_topic", "legal_violation",
+                                 "counterfeit", "copyright", "review"}
+    assert "brand_mentions_fr_val" in report["complaint_fr"]
     assert bundle.heads["false_information"]["gate"] == "false_information_topic"
 
 
