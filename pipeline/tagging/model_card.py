@@ -14,7 +14,7 @@ from pipeline.tagging.bundle import ModelBundle
 
 DATA_SOURCES = [
     ("en_sentiment_semeval2017_train", "English sentiment (train); 15,000 of them as off-topic examples for the false-information topic gate", "SemEval 2013-2016 Task 4A tweets; Twitter ToS, research use, do not redistribute"),
-    ("en_airline_sentiment_crowdflower", "English sentiment (train, weight 0.3); complaint (negative = weak 'yes', weight 0.05); language detector (English examples)", "CrowdFlower / Kaggle Twitter US Airline Sentiment; CC BY-NC-SA 4.0 (non-commercial)"),
+    ("en_airline_sentiment_crowdflower", "English sentiment (train, weight 0.3); complaint (negative = weak 'yes', weight 0.05); legal violation (the negative ones as 'no', weight 0.5: an angry customer is not a legal violation); language detector (English examples)", "CrowdFlower / Kaggle Twitter US Airline Sentiment; CC BY-NC-SA 4.0 (non-commercial)"),
     ("tweeteval_sentiment_semeval2017", "English sentiment (validation)", "TweetEval; no explicit licence, Twitter ToS"),
     ("fr_sentiment_deft2017_xlmt", "French sentiment (train, validation)", "DEFT 2017 via XLM-T (Apache-2.0 repo, dataset restrictions may apply)"),
     ("fr_sentiment_deft2017_full", "French sentiment (train)", "DEFT 2017 Task 1 training set; CeCILL"),
@@ -24,9 +24,11 @@ DATA_SOURCES = [
     ("tweeteval_hate_hateval2019", "legal violation (train, validation)", "HatEval 2019 via TweetEval; no explicit licence"),
     ("complaints_preotiuc2019", "complaint (folds 0-6 train, fold 7 validation)", "Preotiuc-Pietro et al. 2019; no licence stated, research use"),
     ("en_covid_fakenews_constraint2021", "false information (train, validation); its topic gate (all of it as on-topic, against ordinary tweets: SemEval, complaint and OLID training tweets)", "CONSTRAINT@AAAI-2021 (CodaLab terms; MIT repo copy)"),
-    ("data/brand_mentions (fr_commerce, fr_services, en_services: 1,700 French and 500 English mentions)",
-     "written by the project (invented brands, no scraped posts): every head but lang and the false-information topic "
-     "gate (one text in five, by the md5 of its text, validates and tunes; weight 3, troll and English complaint 6); "
+    ("data/brand_mentions (fr_commerce, fr_services, fr_hard_cases, en_services, en_commerce: 2,200 French and "
+     "1,200 English mentions)",
+     "written by the project (invented brands, no scraped posts): every head but lang (one text in five, by the md5 "
+     "of its text, validates and tunes; weight 3; troll, English complaint, English sentiment and legal violation 6; "
+     "brand rumours 0.5 in the false-information head); "
      "the only training data of the French complaint, counterfeit, copyright and review heads",
      "the project's own (Apache-2.0); its heldout/ and heldout_b/ folders are never read by training"),
     ("spaCy example sentences and stop words", "language detector 'other' class", "spaCy, MIT"),
