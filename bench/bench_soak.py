@@ -178,6 +178,7 @@ class Soak:
         self.memory: list[dict] = []
         self.clock0 = time.monotonic()
         self.restarting: asyncio.Task | None = None
+        self.samples: list[dict] = []
 
     def t(self) -> float:
         return round(time.monotonic() - self.clock0, 1)
@@ -302,17 +303,26 @@ class Soak:
 
     async def _restart_broker(self, fault: dict) -> None:
         started = time.monotonic()
+        log = self.worker.log_file
+        mark = len(log.read_bytes()) if log.exists() else 0
         await asyncio.to_thread(self.stack.restart_kafka, 90)
         fault["broker_back_after_s"] = round(time.monotonic() - started, 1)
+        await asyncio.sleep(5)
+        # as the delivery test: a refused reconnection, or the group generation the restarted broker forgot
+        fault["worker_saw_it"] = any(sign in log.read_bytes()[mark:] for sign in (
+            b"Connect call failed", b"IllegalGenerationError", b"UnknownMemberIdError"))
         say(f"[{self.t():6.1f}s] broker back after {fault['broker_back_after_s']}s")
 
     async def _elasticsearch_errors(self, fault: dict) -> None:
         failed_before = self.proxy.stats.failed_requests
         fault["phases"] = []
         for status, seconds in ES_FAULT_SECONDS:
+            before = self.proxy.stats.failed_requests
             self.proxy.fail_requests(int(status), seconds)
-            fault["phases"].append({"status": int(status), "from_t_s": self.t(), "seconds": seconds})
+            phase = {"status": int(status), "from_t_s": self.t(), "seconds": seconds}
+            fault["phases"].append(phase)
             await asyncio.sleep(seconds)
+            phase["bulk_requests_refused"] = self.proxy.stats.failed_requests - before
         self.proxy.heal()
         fault["bulk_requests_refused"] = self.proxy.stats.failed_requests - failed_before
         say(f"[{self.t():6.1f}s] Elasticsearch healed; {fault['bulk_requests_refused']} bulk requests refused")
@@ -338,6 +348,8 @@ class Soak:
             while not stop.is_set():
                 indexed, letters = await self.counts(client)
                 rss = process_tree_rss(self.worker.pid())["rss_mib"]
+                self.samples.append({"t_s": self.t(), "handed": self.handed, "acked": len(self.acked),
+                                     "indexed": max(0, indexed - 1), "dead_letters": letters, "worker_rss_mib": rss})
                 say(f"[{self.t():6.1f}s] handed {self.handed}/{len(self.lines)} acked {len(self.acked)} "
                     f"resent {self.resends} indexed {indexed} dead-letters {letters} worker rss {rss} MiB")
                 try:
@@ -404,6 +416,7 @@ class Soak:
     async def run(self, settle_timeout: float) -> dict:
         await self.warm_up()
         await asyncio.sleep(3)
+        load_at_start = os.getloadavg()
         self.clock0 = time.monotonic()
         self.note_memory("start")
         stop = asyncio.Event()
@@ -431,6 +444,10 @@ class Soak:
             "faults": self.faults,
             "accounting": account(self.acked, indexed, letters, enriched, raw),
             "worker_memory": self.memory,
+            "load_average_1_5_15": {"at_start": [round(x, 2) for x in load_at_start],
+                                    "at_end": [round(x, 2) for x in os.getloadavg()],
+                                    "cores": os.cpu_count(), "note": "the host's, other jobs included"},
+            "progress": self.samples,
             "proxy": {"bulk_requests": self.proxy.stats.bulk_requests,
                       "refused_requests": self.proxy.stats.failed_requests},
         }
@@ -463,7 +480,10 @@ def summary(result: dict) -> str:
               f"dead-letter reasons: {a['dead_letter_reasons'] or 'none'}",
               f"redelivered (at least once between topics, not duplicates in the index): {a['redelivered']}",
               f"settled {result['timeline_s']['settled']}s after the replay started "
-              f"(replay done at {result['timeline_s']['replay_done']}s)",
+              f"(replay done at {result['timeline_s']['replay_done']}s, last fault over at "
+              f"{result['timeline_s']['faults_done']}s); load average at start/end "
+              f"{result['load_average_1_5_15']['at_start'][0]}/{result['load_average_1_5_15']['at_end'][0]} "
+              f"on {result['load_average_1_5_15']['cores']} cores",
               "worker memory (VmRSS, worker + children):"]
     lines += [f"  {m['at']:<18} {m['t_s']:7.1f}s  {m['rss_mib']} MiB ({m['processes']} processes)"
               for m in result["worker_memory"]]
@@ -475,7 +495,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mentions", type=int, default=60000, help="mentions in the day (default 60,000)")
     parser.add_argument("--rate", type=float, default=1000.0, help="replay rate, mentions/s")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--settle-timeout", type=float, default=300.0,
+    parser.add_argument("--settle-timeout", type=float, default=360.0,
                         help="seconds after the last fault to wait for every id to be indexed or dead-lettered")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
