@@ -10,6 +10,7 @@ import typer
 
 from pipeline.settings import Settings
 from pipeline.cli import app
+from pipeline.redact import mask_credentials
 from pipeline.kibana import (
     DASHBOARDS_DIR,
     SavedObject,
@@ -90,7 +91,7 @@ def import_command(
             try:
                 result = import_file(client, path, space)
             except httpx.TransportError as exc:
-                typer.secho(f"error: cannot reach Kibana at {url} ({exc}); start it or pass --kibana URL",
+                typer.secho(mask_credentials(f"error: cannot reach Kibana at {url} ({exc}); start it or pass --kibana URL"),
                             fg="red", err=True)
                 raise typer.Exit(1) from None
             expected = len(files[path])

@@ -55,7 +55,7 @@ def status_command(
     now = datetime.now(UTC)
     failing = isinstance(states, str)
     if failing:
-        typer.echo(f"connectors: cannot read their checkpoints from Kafka ({' '.join(states.split())})")
+        typer.echo(f"connectors: cannot read their checkpoints from Kafka ({' '.join(mask_credentials(states).split())})")
         states = {}
     names = list(declared) + sorted(n for n in states if n not in declared)
     if not names:

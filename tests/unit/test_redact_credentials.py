@@ -85,3 +85,14 @@ def test_redact_uncaught_traceback_is_masked(capsys):
         masked_excepthook(type(exc), exc, exc.__traceback__)
     error = capsys.readouterr().err
     assert "Traceback" in error and "http://***@es:9200/_bulk" in error and PASSWORD not in error
+
+
+def test_redact_credentials_kibana_import_error_hides_the_password(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app, load_commands
+
+    load_commands()
+    result = CliRunner().invoke(app, ["dashboards", "import", "--kibana", "http://elastic:s3cret-pw@127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "s3cret-pw" not in result.output and "***@127.0.0.1:9" in result.output
