@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,9 @@ MENTION = {"id": "forum:1", "platform": "forum", "lang": "fr", "text": "Lumio li
            "metrics": {"likes": 4}, "created_at": "2026-12-01T08:00:00Z", "categories": ["delivery"],
            "sentiment": "negative"}
 
-FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# VEILLE_FUZZ_EXAMPLES=5000 for a longer run.
+FUZZ = settings(max_examples=int(os.environ.get("VEILLE_FUZZ_EXAMPLES", 500)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 OPERATORS = ["OR", "AND", "NOT", "-", "NEAR", "NEAR/0", "NEAR/3", "NEAR/101", "NEAR/" + "9" * 30, "(", ")", '"',
              '""', "*", "?", "\\", "\\\"", ":", "..", ">", ">=", "<", "<=", "or", "and", "not"]

@@ -5,6 +5,7 @@ call with a valid, empty result, so no answer may be a 5xx: no 500, no traceback
 
 from __future__ import annotations
 
+import os
 import json
 import re
 import threading
@@ -24,7 +25,9 @@ from pipeline.web.openapi import description
 
 BASE = "http://127.0.0.1:8765"
 TOKEN = "fuzz-token-0123456789"
-FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+# Examples per test (per operation for the API); VEILLE_FUZZ_EXAMPLES=500 for a longer run.
+FUZZ = settings(max_examples=int(os.environ.get("VEILLE_FUZZ_EXAMPLES", 30)), deadline=None,
+                suppress_health_check=list(HealthCheck))
 STREAMING = "/api/alerts/stream"  # endless by design: checked apart
 
 

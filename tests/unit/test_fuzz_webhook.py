@@ -5,6 +5,7 @@ why, a forged signature is always a 401, and a correctly signed mention is accep
 
 from __future__ import annotations
 
+import os
 import asyncio
 import hashlib
 import hmac
@@ -48,8 +49,9 @@ watches:
 """
 MENTION = {"id": "forum:7", "platform": "forum", "native_id": "7", "source": "forum.example", "author": {"id": "u"},
            "text": "Lumio Hub hors service", "created_at": "2026-11-20T08:00:00Z"}
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                        HealthCheck.function_scoped_fixture])
+# VEILLE_FUZZ_EXAMPLES=3000 for a longer run.
+FUZZ = settings(max_examples=int(os.environ.get("VEILLE_FUZZ_EXAMPLES", 300)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 class AcknowledgingSink:
