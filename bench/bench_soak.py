@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -464,6 +465,10 @@ class Soak:
         if self.proxy:
             self.proxy.stop()
         self.stack.down()
+        if exc[0] is None:
+            shutil.rmtree(self.workdir, ignore_errors=True)  # about 260 MB of broker log and index at 60,000
+        else:
+            say(f"kept {self.workdir} (logs under data/logs)")
 
 
 def summary(result: dict) -> str:
