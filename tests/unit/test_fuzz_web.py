@@ -269,3 +269,32 @@ def test_fuzz_web_feedback_form_without_a_mention_id_is_a_400(web, fields):
     response = web.post("/inbox/feedback", data=fields)
     assert response.status_code == 400
     assert "which mention" in response.text
+
+
+header_value = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60).map(str.strip)
+
+
+@FUZZ
+@given(path=st.sampled_from(["/", "/crisis", "/inbox", "/compare", "/api/overview", "/login"]),
+       accept_language=header_value | st.sampled_from(["fr;q=abc", "en;q=1e999, fr;q=-1", "*;q=0", ",,,;q="]),
+       session=header_value, lang=header_value, who=header_value, forwarded=header_value)
+def test_fuzz_web_pages_answer_any_language_cookie_and_forwarded_header(web, path, accept_language, session, lang,
+                                                                        who, forwarded):
+    web.cookies.clear()
+    response = web.get(path, headers={"Accept-Language": accept_language, "X-Forwarded-For": forwarded,
+                                      "X-Forwarded-Proto": forwarded,
+                                      "Cookie": f"veille_session={session}; veille_lang={lang}; veille_who={who}"})
+    web.cookies.clear()
+    assert_answered_with_a_reason(response)
+
+
+@FUZZ
+@given(path=st.sampled_from(PAGES + FORMS + ["/api/openapi.json"]), method=st.sampled_from(["GET", "POST"]),
+       params=query_strings)
+def test_fuzz_web_without_the_token_everything_but_sign_in_is_refused_with_a_reason(web, path, method, params):
+    response = web.request(method, path, params=params, headers={"Authorization": ""})  # what anyone else gets
+    assert_answered_with_a_reason(response)
+    if path.startswith("/api/"):
+        assert response.status_code in (401, 404, 405), (method, path, response.status_code)
+    elif not path.startswith(("/login", "/static/", "/healthz")):
+        assert response.status_code in (303, 404, 405), (method, path, response.status_code)
