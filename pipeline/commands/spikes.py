@@ -51,6 +51,9 @@ def _check_decoded(fields: Iterable[str], line: int) -> None:
             raise SeriesError(f"line {line}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8")
 
 
+MAX_FIELD = 131_072  # csv's default field limit, checked here: another module may raise the process-wide one
+
+
 def _rows(reader) -> Iterator[list[str]]:
     while True:
         try:
@@ -59,6 +62,8 @@ def _rows(reader) -> Iterator[list[str]]:
             return
         except csv.Error as exc:
             raise SeriesError(f"line {reader.line_num}: not readable as CSV ({exc})") from None
+        if any(len(field) > MAX_FIELD for field in row):
+            raise SeriesError(f"line {reader.line_num}: not readable as CSV (a field over {MAX_FIELD:,} characters)")
         yield row
 
 

@@ -106,12 +106,21 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
+def _read_override(override_file: Path) -> dict:
+    override = yaml.safe_load(Path(override_file).read_text(encoding="utf-8")) or {}
+    if not isinstance(override, dict):
+        raise LexiconError(f"{override_file}: expected a mapping at the top level")
+    return override
+
+
+def load_organisation_lexicons(override_file: Path) -> Lexicons:
+    """An organisation's lexicon file alone (same layout as the shipped one), not merged."""
+    return Lexicons.from_dict(_read_override(override_file))
+
+
 def load_lexicons(override_file: Path | None = None) -> Lexicons:
     """The shipped lexicons with an organisation's file (same layout, lists are extended) merged over them."""
     data = yaml.safe_load(DEFAULT_LEXICON_FILE.read_text(encoding="utf-8")) or {}
     if override_file is not None:
-        override = yaml.safe_load(Path(override_file).read_text(encoding="utf-8")) or {}
-        if not isinstance(override, dict):
-            raise LexiconError(f"{override_file}: expected a mapping at the top level")
-        data = _merge(data, override)
+        data = _merge(data, _read_override(override_file))
     return Lexicons.from_dict(data)

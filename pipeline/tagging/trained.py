@@ -11,6 +11,7 @@ without a head in the model are still applied as patterns.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import numpy as np
 from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, category_head, load_bundle
 from pipeline.tagging.features import polarity_lexicons, profanity_features
-from pipeline.tagging.lexicons import ANY_LANGUAGE, Lexicons, load_lexicons
+from pipeline.tagging.lexicons import ANY_LANGUAGE, Lexicons, load_lexicons, load_organisation_lexicons
 from pipeline.tagging.playbook import Playbook, load_playbook
 
 log = logging.getLogger(__name__)
@@ -60,17 +61,31 @@ def resolve_language(p_lang: np.ndarray, classes: Sequence[str], declared: str |
     return detected
 
 
+def _joined(first: dict[str, re.Pattern[str]], second: dict[str, re.Pattern[str]]) -> dict[str, re.Pattern[str]]:
+    """Per language, a regex matching where either table's pattern matches."""
+    out = dict(first)
+    for lang, pattern in second.items():
+        out[lang] = re.compile(f"{out[lang].pattern}|{pattern.pattern}", re.IGNORECASE) if lang in out else pattern
+    return out
+
+
 class TrainedTagger:
     name = MODEL_NAME
 
-    def __init__(self, bundle: ModelBundle, lexicons: Lexicons | None = None, playbook: Playbook | None = None):
+    def __init__(self, bundle: ModelBundle, lexicons: Lexicons | None = None, playbook: Playbook | None = None,
+                 organisation: Lexicons | None = None):
+        """``lexicons``: the shipped lexicons (merged with an organisation's file, if any); ``organisation``: that
+        file alone, whose patterns apply as verdicts even for categories a head decides (the organisation asked)."""
         self.bundle = bundle
         polarity_lexicons()  # loaded now so a missing package fails at start-up, not on the first batch
         profanity_features(["warm-up"])
         lexicons = lexicons or load_lexicons()
-        # what the heads do not decide: brand sections, and the patterns of a category in a language without its head
-        self.lexicons = Lexicons({name: self._unheaded(name, by_lang) for name, by_lang in lexicons.categories.items()},
-                                 lexicons.brands)
+        # what the heads do not decide: brand sections, the organisation's own patterns, and the patterns of a
+        # category in a language without its head
+        categories = {name: self._unheaded(name, by_lang) for name, by_lang in lexicons.categories.items()}
+        for name, by_lang in (organisation.categories if organisation else {}).items():
+            categories[name] = _joined(categories.get(name, {}), by_lang)
+        self.lexicons = Lexicons(categories, lexicons.brands)
         self.playbook = playbook or load_playbook()
         self.name = bundle.version
 
@@ -82,7 +97,8 @@ class TrainedTagger:
 
     @classmethod
     def load(cls, model_dir: Path, lexicon_file: Path | None = None, playbook_file: Path | None = None) -> TrainedTagger:
-        return cls(load_bundle(model_dir), load_lexicons(lexicon_file), load_playbook(playbook_file))
+        organisation = load_organisation_lexicons(lexicon_file) if lexicon_file is not None else None
+        return cls(load_bundle(model_dir), load_lexicons(lexicon_file), load_playbook(playbook_file), organisation)
 
     def threshold(self, head: str) -> float:
         return self.bundle.threshold(head)

@@ -161,13 +161,17 @@ def test_tagging_trained_a_head_decides_its_category_and_brand_patterns_still_ap
     head.validation = {"val": binary_split(random.Random(4), ["zzreplica", "zzknockoff"], 20)}
     heads["counterfeit"] = head
     brand_patterns = Lexicons.from_dict({"brands": {"Acme": {"counterfeit": {"any": ["acme outlet"]}}}})
+    organisation = Lexicons.from_dict({"categories": {"counterfeit": {"any": ["grey market acme"]}}})
     tagger = TrainedTagger(train_bundle(heads, featurizer=Featurizer(2**12, 2**12, evidence=True)),
-                           lexicons=Lexicons(pipeline.tagging.lexicons.load_lexicons().categories, brand_patterns.brands))
-    shipped_pattern_only, learnt, brand = tagger.tag_batch([
+                           lexicons=Lexicons(pipeline.tagging.lexicons.load_lexicons().categories, brand_patterns.brands),
+                           organisation=organisation)
+    shipped_pattern_only, learnt, brand, organisation_pattern = tagger.tag_batch([
         item("DM me for order, 1:1 quality replica bags"),
         item("store opens monday zzreplica zzknockoff zzreplica"),
         item("store opens monday at the acme outlet", watch=("Acme",)),
+        item("store opens monday, grey market acme stock"),
     ])
     assert "counterfeit" not in shipped_pattern_only.categories  # the pattern is evidence the head weighs, not a verdict
     assert "counterfeit" in learnt.categories and learnt.scores["counterfeit"] >= tagger.threshold("counterfeit")
     assert "counterfeit" in brand.categories
+    assert "counterfeit" in organisation_pattern.categories  # an organisation's own file is applied as written
