@@ -1,4 +1,4 @@
-"""Run every benchmark (or those named on the command line): ``python -m bench [pipeline tagging spikes]``.
+"""Run every benchmark (or those named on the command line): ``python -m bench [pipeline tagging tagging_candidates spikes alert_latency soak]``.
 
 Each benchmark runs with its default options; run ``python -m bench.bench_<name> --help`` for its own."""
 
@@ -8,7 +8,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ["pipeline", "tagging", "spikes", "alert_latency"]
+BENCHES = ["pipeline", "tagging", "tagging_candidates", "spikes", "alert_latency", "soak"]
 
 
 def main(argv: list[str]) -> int:
@@ -19,10 +19,11 @@ def main(argv: list[str]) -> int:
         print(f"== bench {name}", flush=True)
         started = time.monotonic()
         try:
-            module.main([])
+            code = module.main([])
         except SystemExit as exc:
-            if exc.code not in (0, None):
-                failed.append(name)
+            code = exc.code
+        if code not in (0, None):
+            failed.append(name)
         print(f"== bench {name} done in {time.monotonic() - started:.0f}s", flush=True)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
