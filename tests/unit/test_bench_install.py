@@ -28,7 +28,7 @@ def test_bench_install_extra_provides_every_spacy_model_the_benchmarks_load():
 
 
 def test_bench_install_make_bench_installs_the_bench_extra():
-    dry_run = subprocess.run(["make", "-n", "-B", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    dry_run = subprocess.run(["make", "-n", "-B", "--no-print-directory", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert dry_run.returncode == 0, dry_run.stderr
     installs = [line for line in dry_run.stdout.splitlines() if "pip install" in line and "-e" in line]
     assert any(re.search(r"\.\[[^\]]*\bbench\b[^\]]*\]", line) for line in installs), dry_run.stdout
