@@ -149,14 +149,10 @@ EVIDENCE_CATEGORIES = ("complaint", "counterfeit", "copyright", "legal_violation
 @lru_cache(maxsize=1)
 def _evidence_patterns() -> tuple[re.Pattern[str] | None, ...]:
     """Per evidence category, one regex: the shipped patterns of every language joined."""
-    from pipeline.tagging.lexicons import load_lexicons
+    from pipeline.tagging.lexicons import load_lexicons, union
 
     shipped = load_lexicons().categories
-    joined = []
-    for category in EVIDENCE_CATEGORIES:
-        parts = [pattern.pattern for pattern in shipped.get(category, {}).values()]
-        joined.append(re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None)
-    return tuple(joined)
+    return tuple(union(shipped.get(category, {}).values()) for category in EVIDENCE_CATEGORIES)
 
 
 def evidence_features(texts: Sequence[str]) -> sparse.csr_matrix:

@@ -37,6 +37,12 @@ def _compile(patterns: Iterable[str], where: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
 
 
+def union(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One case-insensitive regex that matches where any of ``patterns`` does (None for none)."""
+    parts = [pattern.pattern for pattern in patterns]
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE) if parts else None
+
+
 def _by_language(spec: Any, where: str) -> dict[str, re.Pattern[str]]:
     if isinstance(spec, list):
         spec = {ANY_LANGUAGE: spec}

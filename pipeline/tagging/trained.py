@@ -1,4 +1,4 @@
-"""The trained tagger (``veille-linear-v4``): linear heads on hashed n-grams, a pretrained static sentence embedding,
+"""The trained tagger (``veille-linear-v4``): linear heads on hashed n-grams, polarity and profanity columns,
 lexicon evidence and the CM playbook.
 
 Per batch: one feature matrix, one sparse-dense product for every head, then per mention the playbook lookup.
@@ -20,7 +20,7 @@ import numpy as np
 from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, category_head, load_bundle
 from pipeline.tagging.features import polarity_lexicons, profanity_features
-from pipeline.tagging.lexicons import ANY_LANGUAGE, Lexicons, load_lexicons, load_organisation_lexicons
+from pipeline.tagging.lexicons import ANY_LANGUAGE, Lexicons, load_lexicons, load_organisation_lexicons, union
 from pipeline.tagging.playbook import Playbook, load_playbook
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,7 @@ def resolve_language(p_lang: np.ndarray, classes: Sequence[str], declared: str |
 
 def _joined(first: dict[str, re.Pattern[str]], second: dict[str, re.Pattern[str]]) -> dict[str, re.Pattern[str]]:
     """Per language, a regex matching where either table's pattern matches."""
-    out = dict(first)
-    for lang, pattern in second.items():
-        out[lang] = re.compile(f"{out[lang].pattern}|{pattern.pattern}", re.IGNORECASE) if lang in out else pattern
-    return out
+    return {lang: union(p for p in (first.get(lang), second.get(lang)) if p is not None) for lang in {*first, *second}}
 
 
 class TrainedTagger:

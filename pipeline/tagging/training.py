@@ -26,6 +26,7 @@ from pipeline.tagging.features import Featurizer
 from pipeline.tagging.feedback import FeedbackRecord
 from pipeline.tagging.languages import other_language_texts
 from pipeline.tagging.rules import detect_language
+from pipeline.tagging.trained import HEAD_CATEGORIES
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ BRAND_TROLL_WEIGHT = BRAND_COMPLAINT_EN_WEIGHT = 6.0
 BRAND_ENGLISH_SENTIMENT_WEIGHT = BRAND_LEGAL_WEIGHT = 6.0
 BRAND_RUMOUR_WEIGHT = 0.5  # brand rumours beside CONSTRAINT's COVID-19 news, light so CONSTRAINT keeps its score
 ORDINARY_FRENCH_COMPLAINT_WEIGHT = 0.2  # DEFT tweets as "no complaint" for the French complaint head
-BINARY_HEADS = ("troll", "complaint", "false_information", "legal_violation", "counterfeit", "copyright", "review")
+BINARY_HEADS = HEAD_CATEGORIES  # the categories a trained head decides
 # Categories that only the project's brand mentions teach (one head for both languages)
 BRAND_ONLY_HEADS = ("counterfeit", "copyright", "review")
 FALSE_INFORMATION_TOPIC = "false_information_topic"  # the gate of the false-information head (not a category)
