@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -21,9 +20,10 @@ import pytest
 
 from pipeline.inbox.store import inbox_index
 from pipeline.sinks.elasticsearch import make_client
-from pipeline.stack import ManagedProcess, free_port, settings_for, tail
+from pipeline.stack import free_port, settings_for
 from pipeline.tagging.playbook import load_playbook
 from pipeline.web.showcase import Browser, load_sample, sample_alerts, tagged_sample
+from web_process import running_web
 
 pytestmark = pytest.mark.integration
 
@@ -80,24 +80,8 @@ def sample(inbox_settings):
 
 @pytest.fixture(scope="module")
 def web(sample, inbox_settings, inbox_env):
-    process = ManagedProcess(inbox_settings.data_dir, f"web-{inbox_settings.index_prefix}")
-    process.start([sys.executable, "-m", "pipeline", "web"], env=inbox_env)
-    base = f"http://127.0.0.1:{inbox_settings.web_port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.pid() is None:
-            pytest.fail(f"veille web exited:\n{tail(process.log_file, 40)}")
-        time.sleep(0.3)
-    else:
-        pytest.fail(f"veille web did not answer in 60s:\n{tail(process.log_file, 40)}")
-    yield base
-    process.stop()
-    assert "Traceback" not in process.log_file.read_text(), tail(process.log_file, 60)
+    with running_web(inbox_settings, inbox_env) as base:
+        yield base
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,10 +25,11 @@ from pipeline.alerts.model import AlertState
 from pipeline.alerts.store import AlertStore, index_trends, trends_index
 from pipeline.kafka_tools import read_topic
 from pipeline.sinks.elasticsearch import make_client
-from pipeline.stack import ManagedProcess, free_port, settings_for, tail
+from pipeline.stack import free_port, settings_for
 from pipeline.tagging.feedback import feedback_path, read_feedback
 from pipeline.topics import SIGNALS
 from pipeline.web.showcase import Browser, load_sample, sample_alerts, sample_trends, tagged_sample
+from web_process import running_web
 
 pytestmark = pytest.mark.integration
 
@@ -91,24 +91,8 @@ def sample(web_settings, web_env):
 
 @pytest.fixture(scope="module")
 def web(sample, web_settings, web_env):
-    process = ManagedProcess(web_settings.data_dir, f"web-{web_settings.index_prefix}")
-    process.start([sys.executable, "-m", "pipeline", "web"], env=web_env)
-    base = f"http://127.0.0.1:{web_settings.web_port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.pid() is None:
-            pytest.fail(f"veille web exited:\n{tail(process.log_file, 40)}")
-        time.sleep(0.3)
-    else:
-        pytest.fail(f"veille web did not answer in 60s:\n{tail(process.log_file, 40)}")
-    yield base
-    process.stop()
-    assert "Traceback" not in process.log_file.read_text(), tail(process.log_file, 60)
+    with running_web(web_settings, web_env) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
