@@ -3,7 +3,7 @@
 ``python -m bench.bench_soak [--mentions N] [--rate 1000]`` starts an embedded stack of its own (free ports,
 temporary directory), the fault-injecting proxy of the delivery tests (``tests/integration/faults.py``) in
 front of its Elasticsearch API, and one real agents' worker talking to Elasticsearch through the proxy.
-It generates ``N`` mentions with the sample generator (``pipeline.demo.sample``: its 48 hours of event time
+It generates ``N`` mentions with the sample generator (``tools.sample.generate``: its 48 hours of event time
 halved, so ``created_at`` spans one day ending now) and replays them into the raw topic at ``--rate``/s.
 Faults, each when that share of the mentions has been handed to the producer:
 
@@ -504,7 +504,7 @@ def main(argv: list[str]) -> int:
                         help="seconds after the last fault to wait for every id to be indexed or dead-lettered")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    from pipeline.demo.sample import generate
+    from tools.sample.generate import generate
 
     started = time.monotonic()
     day_start = (datetime.now(UTC) - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)

@@ -27,7 +27,7 @@ from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import EmbeddedStack, StackError, agents_process, tail
 from pipeline.topics import DEADLETTER
 
-SAMPLE = PROJECT_ROOT / "data" / "sample" / "mentions.jsonl"
+SAMPLE = PROJECT_ROOT / "data" / "sample" / "mentions.jsonl"  # committed; written by python -m tools.sample.generate
 MALFORMED = PROJECT_ROOT / "data" / "sample" / "malformed.jsonl"
 
 

@@ -93,7 +93,7 @@ async def test_erase_author_reaches_alerts_trends_and_tag_corrections(settings, 
     from pipeline.privacy import erase_author, new_erasure
     from pipeline.sinks.elasticsearch import make_client
     from pipeline.tagging.feedback import FeedbackRecord, append_feedback, feedback_path, read_feedback
-    from pipeline.web.showcase import load_sample
+    from tools.showcase import load_sample
 
     run = uuid.uuid4().hex[:8]
     mine = settings.model_copy(update={"index_prefix": f"erasetrace{run}", "data_dir": tmp_path})

@@ -22,7 +22,7 @@ from pipeline.inbox.store import inbox_index
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.playbook import load_playbook
-from pipeline.web.showcase import Browser, load_sample, sample_alerts, tagged_sample
+from tools.showcase import Browser, load_sample, sample_alerts, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration

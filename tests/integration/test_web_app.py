@@ -28,7 +28,7 @@ from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.feedback import feedback_path, read_feedback
 from pipeline.topics import SIGNALS
-from pipeline.web.showcase import Browser, load_sample, sample_alerts, sample_trends, tagged_sample
+from tools.showcase import Browser, load_sample, sample_alerts, sample_trends, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,9 @@ from random import Random
 
 import pytest
 
-from pipeline.demo import phrases
-from pipeline.demo.sample import (
+from pipeline.mention import InvalidMention, Mention, parse_mention
+from tools.sample import phrases
+from tools.sample.generate import (
     MALFORMED_CASES,
     SampleWriter,
     dump_jsonl,
@@ -19,7 +20,6 @@ from pipeline.demo.sample import (
     malformed_lines,
     write_sample,
 )
-from pipeline.mention import InvalidMention, Mention, parse_mention
 
 SMALL = 300
 
@@ -128,3 +128,19 @@ def test_sample_elide_joins_french_articles_to_vowel_names():
     assert elide("Test de Aquarelle Sérum Éclat, le Eau de Pluie et la Crème Nuage") == (
         "Test d'Aquarelle Sérum Éclat, l'Eau de Pluie et la Crème Nuage"
     )
+
+
+def test_sample_generator_and_showcase_stay_outside_the_installed_package():
+    """The dev tools (tools/) are not installed with ``pip install .``, and nothing installed imports them."""
+    import tomllib
+    from pathlib import Path
+
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parents[2]
+    include = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    installed = find_packages(str(root), include=include)
+    assert "pipeline" in installed and not [name for name in installed if name.split(".")[0] == "tools"]
+    importing = [str(path.relative_to(root)) for top in ("pipeline", "agents") for path in (root / top).rglob("*.py")
+                 if re.search(r"^\s*(from|import) (tools|selenium)\b", path.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert importing == []

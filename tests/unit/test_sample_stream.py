@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import orjson
 import pytest
 
-from pipeline.demo import phrases
-from pipeline.demo.sample import DEFAULT_OUT, MALFORMED_CASES, dump_jsonl, generate
 from pipeline.mention import CATEGORIES, InvalidMention, Mention, parse_mention
+from tools.sample import phrases
+from tools.sample.generate import DEFAULT_OUT, MALFORMED_CASES, dump_jsonl, generate
 
 SAMPLE_DIR = DEFAULT_OUT.parent
 

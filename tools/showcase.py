@@ -6,7 +6,7 @@
   (the crisis agent raises the real ones), so the crisis page has something to show.
 - :class:`Browser` drives Debian's Chromium headless through its chromedriver.
 
-``python -m pipeline.web.showcase --out docs/screenshots`` starts an embedded stack of its own in a
+``python -m tools.showcase --out docs/screenshots`` starts an embedded stack of its own in a
 temporary directory, loads the sample, starts ``veille web`` and writes one 1280×800 PNG per page.
 """
 

@@ -1,6 +1,6 @@
 """Deterministic generator of the bundled sample stream used by the demo and the tests.
 
-``python -m pipeline.demo.sample --out data/sample/mentions.jsonl --seed 7`` writes, side by side:
+``python -m tools.sample.generate --out data/sample/mentions.jsonl --seed 7`` (the defaults) writes, side by side:
 
 * ``mentions.jsonl``: about 3,600 French and English mentions (about 60 % French) of two fictional brands,
   Aquarelle (cosmetics) and Lumio (smart lamps), and of their competitor Nordlys, over 48 hours with a daily
@@ -13,7 +13,7 @@
   (see :data:`MALFORMED_CASES`).
 
 Same seed and count, same bytes: one :class:`random.Random` drives everything and nothing iterates a set.
-The phrases come from :mod:`pipeline.demo.phrases`.
+The phrases come from ``phrases.yaml`` next to this file (read by :mod:`tools.sample.phrases`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from pipeline.demo import phrases
-from pipeline.demo.phrases import BRANDS, CRISIS_BRAND, EN, FR, Brand, Scenario
 from pipeline.mention import InvalidMention, Mention, parse_mention
 from pipeline.settings import PROJECT_ROOT
+from tools.sample import phrases
+from tools.sample.phrases import BRANDS, CRISIS_BRAND, EN, FR, Brand, Scenario
 
 START = datetime(2026, 11, 16, tzinfo=UTC)  # a Monday, 00:00 UTC; Paris is UTC+1 then
 SPAN = timedelta(hours=48)
