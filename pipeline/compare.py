@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pipeline.query.elasticsearch import Query
+from pipeline.timestamps import from_epoch_ms, parse_iso
 
 SENTIMENTS = ("negative", "neutral", "positive")
 INTERACTION_METRICS = ("likes", "shares", "replies")
@@ -203,10 +204,6 @@ def _sum(aggregation: Mapping[str, Any] | None) -> int:
     return int((aggregation or {}).get("value") or 0)
 
 
-def _bucket_time(bucket: Mapping[str, Any]) -> datetime:
-    return datetime.fromtimestamp(bucket["key"] / 1000, tz=UTC)
-
-
 def shape_comparison(
     response: Mapping[str, Any], brand: str, competitors: Sequence[str], since: datetime, until: datetime,
     interval: str, terms: Mapping[str, list[tuple[str, int]]] | None = None,
@@ -230,7 +227,7 @@ def shape_comparison(
             categories=_buckets(bucket.get("categories")),
             reach=_sum(bucket.get("reach")),
             interactions=sum(_sum(bucket.get(metric)) for metric in INTERACTION_METRICS),
-            volume=[(_bucket_time(b), b["doc_count"]) for b in (bucket.get("volume") or {}).get("buckets", [])],
+            volume=[(from_epoch_ms(b["key"]), b["doc_count"]) for b in (bucket.get("volume") or {}).get("buckets", [])],
             top_terms=list((terms or {}).get(watch, [])),
         ))
     distinct = (response.get("hits") or {}).get("total", {}).get("value")
@@ -289,7 +286,7 @@ async def fetch_comparison(
     brand, competitors = names[0], names[1:]
     if since is None:
         first = (await client.search(index=index, **first_mention_request(names, until, query)))["hits"]["hits"]
-        oldest = datetime.fromisoformat(first[0]["_source"]["created_at"].replace("Z", "+00:00")) if first else None
+        oldest = parse_iso(first[0]["_source"]["created_at"]) if first else None
         since = oldest if oldest is not None and oldest < until else until - timedelta(days=1)
     interval = histogram_interval(since, until)
     response = await client.search(index=index, **build_compare_request(brand, competitors, since, until, query, interval))

@@ -26,6 +26,7 @@ from typing import Any
 
 from pipeline.alerts.model import Alert, Detection, Severity, acknowledge, apply_detection
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.timestamps import parse_iso
 
 SAMPLE = PROJECT_ROOT / "data" / "sample" / "mentions.jsonl"
 CHROMIUM = "/usr/bin/chromium"
@@ -75,7 +76,7 @@ def _peak_hour(documents: Sequence[dict[str, Any]], watch: str, category: str, n
     created = {}
     for doc in documents:
         if watch in (doc.get("watch") or []) and category in (doc.get("categories") or []):
-            created[doc["id"]] = datetime.fromisoformat(doc["created_at"].replace("Z", "+00:00"))
+            created[doc["id"]] = parse_iso(doc["created_at"])
     hours = Counter(int((now - moment) // timedelta(hours=1)) for moment in created.values())
     peak = min((h for h in hours if h < 24), key=lambda h: (-hours[h], h), default=0)
     end = now - timedelta(hours=peak)

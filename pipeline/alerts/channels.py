@@ -20,7 +20,6 @@ import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
@@ -28,6 +27,7 @@ import orjson
 
 from pipeline.alerts.model import Alert
 from pipeline.alerts.routing import EmailChannelConfig, ResolvedChannel
+from pipeline.timestamps import parse_retry_after
 
 SIGNATURE_HEADER = "X-Veille-Signature"
 TIMESTAMP_HEADER = "X-Veille-Timestamp"
@@ -57,28 +57,13 @@ class Channel(Protocol):
     async def send(self, alert: Alert, delivery_id: str) -> None: ...
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None if absent or unreadable."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
-
-
 def check_response(response: httpx.Response, now: datetime) -> None:
     """Raise :class:`DeliveryError` unless ``response`` is a success (the body is never in the message)."""
     if response.is_success:
         return
     status = response.status_code
-    retry_after = parse_retry_after(response.headers.get("Retry-After"), now) if status in RETRY_AFTER_STATUSES else None
+    retry_after = (parse_retry_after(response.headers.get("Retry-After"), now.timestamp())
+                   if status in RETRY_AFTER_STATUSES else None)
     raise DeliveryError(f"HTTP {status} {response.reason_phrase}", retryable=status in RETRYABLE_STATUSES,
                         retry_after=retry_after)
 

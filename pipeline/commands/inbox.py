@@ -107,9 +107,9 @@ def list_command(
 def _change(action: str, ids: list[str], who: str, assignee: str = "", note: str = "", at: str | None = None) -> None:
     from pipeline.inbox.service import apply_change
     from pipeline.inbox.store import InboxActionError, check_change
-    from pipeline.inbox.triage import parse_time
+    from pipeline.timestamps import parse_iso
 
-    moment = parse_time(at) if at else None
+    moment = parse_iso(at) if at else None
     if at and moment is None:
         raise typer.BadParameter(f"{at!r} is not an ISO date-time (e.g. 2026-12-02T09:30:00Z)", param_hint="--at")
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline.inbox.triage import parse_time
+from pipeline.timestamps import parse_iso
 
 UNASSIGNED = "(unassigned)"
 
@@ -101,10 +101,10 @@ def response_times(answered: Iterable[Mapping[str, Any]], open_mentions: Iterabl
             yield tables[kind].setdefault(name, Figures())
 
     for state in answered:
-        created, at = parse_time(state.get("created_at")), parse_time(state.get("answered_at"))
+        created, at = parse_iso(state.get("created_at")), parse_iso(state.get("answered_at"))
         if created is None or at is None:
             continue
-        deadline = parse_time(state.get("reply_by"))
+        deadline = parse_iso(state.get("reply_by"))
         minutes = max(0.0, (at - created).total_seconds() / 60)
         for figures in each(state, str(state.get("answered_by") or UNASSIGNED)):
             figures.answered += 1
@@ -114,7 +114,7 @@ def response_times(answered: Iterable[Mapping[str, Any]], open_mentions: Iterabl
     count = 0
     for mention in open_mentions:
         count += 1
-        deadline = parse_time(mention.get("reply_by"))
+        deadline = parse_iso(mention.get("reply_by"))
         teammate = str((mention.get("state") or {}).get("assignee") or UNASSIGNED)
         for figures in each(mention, teammate):
             figures.open += 1

@@ -27,9 +27,10 @@ from pipeline.inbox.store import (
     answered_query,
     applied,
 )
-from pipeline.inbox.triage import Crisis, InboxItem, group_items, order_for_now, parse_time, signals_for
+from pipeline.inbox.triage import Crisis, InboxItem, group_items, order_for_now, signals_for
 from pipeline.query.elasticsearch import Query
 from pipeline.settings import Settings
+from pipeline.timestamps import parse_iso
 
 # Open mentions triaged per view: those with the latest provisional deadlines, so a backlog of old overdue
 # mentions never hides what is due now; the older ones are counted (open_total) but not triaged.
@@ -99,7 +100,7 @@ class InboxView:
 
 
 def _overdue(mention: dict[str, Any], now: datetime) -> bool:
-    deadline = parse_time(mention.get("reply_by"))
+    deadline = parse_iso(mention.get("reply_by"))
     return deadline is not None and deadline < now
 
 
@@ -144,7 +145,7 @@ def triaged(mentions: Sequence[dict[str, Any]], crises: Sequence[Crisis], states
     out = []
     for mention in mentions:
         plan = playbook.plan(list(mention.get("categories") or []), mention.get("platform"),
-                             parse_time(mention.get("created_at")), signals[str(mention["id"])])
+                             parse_iso(mention.get("created_at")), signals[str(mention["id"])])
         out.append({**mention, "provisional_reply_by": mention.get("reply_by"),
                     "reply_by": plan.reply_by.isoformat() if plan.reply_by else None,
                     "reasons": list(plan.reasons), "state": states.get(str(mention["id"])) or {}})
@@ -177,7 +178,7 @@ async def _surely_overdue(client: AsyncElasticsearch, settings: Settings, scope:
 
     playbook = load_playbook(settings.playbook_file)
     widest = max(n.slowest - n.fastest for n in playbook.networks.values())
-    earliest_read = min((parse_time(m.get("reply_by")) for m in read if m.get("reply_by")), default=now)
+    earliest_read = min((parse_iso(m.get("reply_by")) for m in read if m.get("reply_by")), default=now)
     bound = min(now - widest, earliest_read)
     query: Query = {"bool": {"filter": [*scope.clauses(), NEEDS_ANSWER,
                                         {"range": {"reply_by": {"lt": bound.isoformat()}}}]}}
@@ -204,7 +205,7 @@ async def apply_change(client: AsyncElasticsearch, settings: Settings, change: C
     outcome = Outcome(missing=[i for i in change.ids if i not in mentions])
     if not mentions:
         raise InboxActionError(f"no mention {', '.join(change.ids[:5])} in {settings.mentions_index}")
-    oldest = min((parse_time(m.get("created_at")) or now for m in mentions.values()))
+    oldest = min((parse_iso(m.get("created_at")) or now for m in mentions.values()))
     scope = Scope(oldest - timedelta(days=CONTEXT_DAYS), now)
     store = InboxStore(client, settings)
     view = await load_inbox(client, settings, scope, now)
@@ -214,7 +215,7 @@ async def apply_change(client: AsyncElasticsearch, settings: Settings, change: C
         shown.update({m["id"]: m for m in triaged(missing_context, view.crises, {}, settings.playbook_file)})
     states = await store.states(list(mentions))
     documents = {mention_id: applied(states.get(mention_id), change, mentions[mention_id],
-                                     parse_time(shown[mention_id].get("reply_by")), now)
+                                     parse_iso(shown[mention_id].get("reply_by")), now)
                  for mention_id in change.ids if mention_id in mentions}  # all checked before any is written
     for mention_id, document in documents.items():
         await store.put(mention_id, document)

@@ -16,7 +16,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
-from pipeline.inbox.triage import parse_time
+from pipeline.timestamps import parse_iso
 from pipeline.settings import Settings
 from pipeline.sinks.elasticsearch import ensure_index, index_template
 
@@ -119,7 +119,7 @@ def applied(state: Mapping[str, Any] | None, change: Change, mention: Mapping[st
         doc["notes"] = [*(doc.get("notes") or []), {"at": now.isoformat(), "by": change.who, "text": change.note}]
     elif change.action == "answer":
         at = change.at or now
-        created = parse_time(mention.get("created_at"))
+        created = parse_iso(mention.get("created_at"))
         if at > now + CLOCK_SLACK:
             raise InboxActionError(f"{at:%Y-%m-%d %H:%M} UTC is in the future: give the time it was answered")
         if created is not None and at < created:

@@ -17,8 +17,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from pipeline.timestamps import parse_iso
+
+parse_time = parse_iso  # the name pipeline/web/inbox_routes.py still imports; new code uses pipeline.timestamps
 
 BASE_URGENCY = {"fastest": 1.0, "middle": 0.5, "slowest": 0.0}
 
@@ -111,24 +115,10 @@ class Crisis:
     sample_ids: frozenset[str] = frozenset()
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An ISO time from a document (``Z`` or an offset; UTC when none); None when absent or unreadable."""
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def crisis_of(mention: Mapping[str, Any], crises: Sequence[Crisis]) -> Crisis | None:
     """The open crisis ``mention`` belongs to: cited by the alert, or of its watch, since shortly before it
     opened, and of its kind (a complaint for a complaint spike, anything negative for the others)."""
-    created = parse_time(mention.get("created_at"))
+    created = parse_iso(mention.get("created_at"))
     watches = set(mention.get("watch") or [])
     categories = set(mention.get("categories") or [])
     for crisis in crises:
@@ -158,12 +148,12 @@ def signals_for(mentions: Sequence[Mapping[str, Any]], crises: Sequence[Crisis])
     threads = Counter(thread_key(m) for m in mentions)
     complaints_by_author: dict[str, list[tuple[datetime, str]]] = {}
     for mention in mentions:
-        key, created = author_key(mention), parse_time(mention.get("created_at"))
+        key, created = author_key(mention), parse_iso(mention.get("created_at"))
         if key and created and "complaint" in (mention.get("categories") or []):
             complaints_by_author.setdefault(key, []).append((created, str(mention.get("id"))))
     found = {}
     for mention in mentions:
-        key, created = author_key(mention), parse_time(mention.get("created_at"))
+        key, created = author_key(mention), parse_iso(mention.get("created_at"))
         earlier = 0
         if key in complaints_by_author and created is not None and "complaint" in (mention.get("categories") or []):
             earlier = sum(1 for at, other in complaints_by_author[key] if (at, other) < (created, str(mention.get("id"))))
@@ -227,7 +217,7 @@ def group_items(mentions: Sequence[dict[str, Any]], crises: Sequence[Crisis]) ->
         if item.kind == "thread" and len(item.mentions) == 1:
             item.key, item.kind = f"mention:{item.mentions[0]['id']}", "mention"
         item.mentions.sort(key=lambda m: (m.get("reply_by") or "9999", str(m.get("id"))))
-        deadlines = [d for d in (parse_time(m.get("reply_by")) for m in item.mentions) if d is not None]
+        deadlines = [d for d in (parse_iso(m.get("reply_by")) for m in item.mentions) if d is not None]
         item.reply_by = min(deadlines) if deadlines else None
     return sorted(items.values(), key=lambda i: (i.reply_by is None, i.reply_by or datetime.max, i.key))
 

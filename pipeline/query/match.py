@@ -41,6 +41,7 @@ from pipeline.query.ast import (
 )
 from pipeline.query.fields import FIELDS
 from pipeline.query.parser import is_date_only, parse_query
+from pipeline.timestamps import parse_iso
 
 _TOKEN = re.compile(r"\w+(?:['’.]\w+)*")
 _ELISION = re.compile(r"^(?:[lmtsjdnc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
@@ -227,7 +228,7 @@ def _field_range(node: FieldRange, view: MentionView) -> bool:
     if actual is None:
         return False
     if spec.kind == "date":
-        actual_time = _as_time(actual)
+        actual_time = parse_iso(actual)
         if actual_time is None:
             return False
         return _within(actual_time, node.lower, node.upper, lambda b, round_up: _bound_time(b, round_up, view.now))
@@ -246,18 +247,6 @@ def _within(actual: Any, lower: RangeBound | None, upper: RangeBound | None, res
         if actual > high or (actual == high and not upper.inclusive):
             return False
     return True
-
-
-def _as_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 _UNITS = {"y": 365 * 86400, "M": 30 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "H": 3600, "m": 60, "s": 1}
@@ -282,7 +271,7 @@ def _bound_time(bound: RangeBound, round_up: bool, now: datetime) -> datetime:
             if round_up:
                 moment += timedelta(days=1) - timedelta(microseconds=1)
         return moment
-    parsed = _as_time(value) or now
+    parsed = parse_iso(value) or now
     if is_date_only(value):
         # A bare day is the whole day, as Elasticsearch rounds "d||/d".
         if not round_up:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pipeline.query.elasticsearch import Query
+from pipeline.timestamps import as_utc, parse_iso
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -34,7 +35,7 @@ def parse_time_bound(text: str, now: datetime) -> datetime | None:
             f"{text!r} is not a time: use a duration ago (15m, 24h, 7d, 2w), a date (2026-11-01), "
             "a date-time (2026-11-01T08:30:00Z), 'now' or 'all'"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment)
 
 
 def build_search_request(query: Query, since: datetime | None, until: datetime | None, limit: int) -> dict[str, Any]:
@@ -57,10 +58,8 @@ def build_search_request(query: Query, since: datetime | None, until: datetime |
 def format_mention_line(source: dict[str, Any]) -> str:
     """One human line: time, platform, author, sentiment, categories and the start of the text."""
     created = source.get("created_at") or ""
-    try:
-        when = datetime.fromisoformat(created).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    except (TypeError, ValueError):
-        when = str(created)[:16] or "?"
+    moment = parse_iso(created)
+    when = moment.strftime("%Y-%m-%d %H:%M") if moment else str(created)[:16] or "?"
     author = source.get("author") or {}
     who = author.get("handle") or author.get("id") or "?"
     categories = ",".join(source.get("categories") or []) or "-"

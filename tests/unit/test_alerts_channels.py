@@ -1,11 +1,10 @@
-"""Channel payloads, webhook signing, Retry-After parsing and HTTP error classification (no network)."""
+"""Channel payloads, webhook signing and HTTP error classification (no network)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
 import httpx
 import orjson
@@ -17,7 +16,6 @@ from pipeline.alerts.channels import (
     check_response,
     email_message,
     kafka_record,
-    parse_retry_after,
     sign_body,
     slack_payload,
     verify_signature,
@@ -34,20 +32,6 @@ def sample_alert(**changes):
                   sample_ids=["twitter:1"], baseline=3.0, observed=90.0, score=11.2, verdict="troll_raid")
     alert, _, _ = apply_detection(None, Detection(**{**fields, **changes}), NOW, timedelta(hours=1))
     return alert
-
-
-@pytest.mark.parametrize("header, expected", [
-    ("1", 1.0),
-    (" 120 ", 120.0),
-    (format_datetime(NOW + timedelta(seconds=30), usegmt=True), 30.0),
-    (format_datetime(NOW - timedelta(seconds=30), usegmt=True), 0.0),
-    ("soon", None),
-    ("-5", None),
-    (None, None),
-    ("", None),
-])
-def test_alerts_channels_parse_retry_after(header, expected):
-    assert parse_retry_after(header, NOW) == expected
 
 
 def test_alerts_channels_signature_is_hmac_sha256_of_raw_body():
