@@ -275,6 +275,53 @@ class SpikeDetector:
         detector._in_episode = bool(state["in_episode"])
         return detector
 
+    def with_history(self, older: SpikeDetector) -> SpikeDetector:
+        """This detector with the baselines ``older`` learnt from an earlier stretch of the same series (a
+        backfill): ``older``'s points must all be before this detector's first one (the caller drops the
+        others, so no interval is counted twice). Slot totals and daily score maxima are joined in time order
+        (a slot or day both saw is summed, or its maxima taken); the current window, the alert episode and
+        the cooldown stay this detector's. The first point seen becomes ``older``'s, which ends the warm-up
+        as soon as the history covers it."""
+        if older._slot is None:
+            return self
+        if self._slot is None:
+            return older
+        if older._last_seen >= self._first_seen:
+            raise ValueError("the history must end before the first point this detector has learnt")
+        merged = SpikeDetector(self.config)
+        live_start = self._slot - len(self._totals)
+        totals: dict[int, float | None] = {}
+        for offset, total in enumerate(older._totals):
+            totals[older._slot - len(older._totals) + offset] = total
+        totals[older._slot] = older._slot_total
+        for offset, total in enumerate(self._totals):
+            slot = live_start + offset
+            before = totals.get(slot)
+            totals[slot] = total if before is None else before + (total or 0.0)
+        oldest = min(totals)
+        merged._totals.extend(totals.get(slot) for slot in range(max(oldest, self._slot - merged._totals.maxlen), self._slot))
+        merged._slot = self._slot
+        merged._slot_total = self._slot_total + (older._slot_total if older._slot == self._slot else 0.0)
+        first_day = math.floor(_epoch(self._first_seen) / 86400)
+        older_days = list(older._day_maxima)
+        boundary_max = older._day_max if older._day == first_day else None
+        if older._day_max is not None and older._day != first_day:
+            older_days.append(older._day_max)
+        live_days = list(self._day_maxima)
+        merged._day, merged._day_max = self._day, self._day_max
+        if boundary_max is not None:
+            if live_days and len(live_days) < merged._day_maxima.maxlen:  # the first live day is still kept
+                live_days[0] = max(live_days[0], boundary_max)
+            elif not live_days and self._day == first_day:
+                merged._day_max = boundary_max if self._day_max is None else max(self._day_max, boundary_max)
+        merged._day_maxima.extend(older_days + live_days)
+        merged._window = deque(self._window)
+        merged._first_seen = older._first_seen
+        merged._last_seen = self._last_seen
+        merged._last_alert = self._last_alert
+        merged._in_episode = self._in_episode
+        return merged
+
     def _score(self, volume: float, timestamp: datetime) -> float:
         centre, spread, samples = self.baseline(timestamp)
         return (math.sqrt(volume) - centre) / spread if samples else 0.0
