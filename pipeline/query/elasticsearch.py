@@ -11,20 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.query.ast import (
-    And,
-    FieldMatch,
-    FieldRange,
-    Near,
-    Node,
-    Not,
-    Operand,
-    Or,
-    Phrase,
-    RangeBound,
-    Term,
-    Wildcard,
-)
+from pipeline.query.ast import And, FieldMatch, FieldRange, Near, Node, Not, Operand, Or, Phrase, RangeBound, Term, Wildcard
 from pipeline.query.fields import FIELDS, SPAN_FIELD, TEXT_FIELDS
 from pipeline.query.parser import QuerySyntaxError, is_date_only, parse_query
 

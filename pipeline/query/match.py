@@ -25,20 +25,7 @@ from typing import Any
 
 import snowballstemmer
 
-from pipeline.query.ast import (
-    And,
-    FieldMatch,
-    FieldRange,
-    Near,
-    Node,
-    Not,
-    Operand,
-    Or,
-    Phrase,
-    RangeBound,
-    Term,
-    Wildcard,
-)
+from pipeline.query.ast import And, FieldMatch, FieldRange, Near, Node, Not, Operand, Or, Phrase, RangeBound, Term, Wildcard
 from pipeline.query.fields import FIELDS
 from pipeline.query.parser import is_date_only, parse_query
 from pipeline.timestamps import parse_iso

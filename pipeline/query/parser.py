@@ -23,20 +23,7 @@ from datetime import datetime
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from pipeline.query.ast import (
-    And,
-    FieldMatch,
-    FieldRange,
-    Near,
-    Node,
-    Not,
-    Operand,
-    Or,
-    Phrase,
-    RangeBound,
-    Term,
-    Wildcard,
-)
+from pipeline.query.ast import And, FieldMatch, FieldRange, Near, Node, Not, Operand, Or, Phrase, RangeBound, Term, Wildcard
 from pipeline.query.fields import FIELDS, FieldSpec, known_field_names
 
 # Keywords must stand alone: "ORANGE", "NOTE" and "ANDROID" are words. FIELD outranks TERM so that
