@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 
 from bench.receiver import WebhookReceiver
-from pipeline.connectors.replay import ReplayConnector
+from pipeline.sources.replay.paced import ReplayConnector
 from pipeline.settings import PROJECT_ROOT
 from pipeline.sinks.kafka import KafkaRecordSink
 from pipeline.stack import (

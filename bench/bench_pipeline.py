@@ -74,7 +74,9 @@ def machine() -> dict:
 
 
 def bench_normalise_stage(rounds: int = 5) -> dict:
-    from pipeline.connectors.normalize import NORMALIZERS
+    from pipeline.sources.registry import normalizers
+
+    NORMALIZERS = normalizers()
 
     if not SHARED_PAYLOADS.is_dir():
         return {"skipped": f"{SHARED_PAYLOADS} not present"}

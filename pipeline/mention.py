@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline.sources.registry import PLATFORMS
+
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 2048
 MAX_AUTHOR_NAME_CHARS = 512
@@ -30,21 +32,8 @@ def cut_text(text: str) -> tuple[str, bool]:
     return text, False
 
 
-class Platform(StrEnum):
-    twitter = "twitter"
-    facebook = "facebook"
-    instagram = "instagram"
-    mastodon = "mastodon"
-    bluesky = "bluesky"
-    reddit = "reddit"
-    hackernews = "hackernews"
-    youtube = "youtube"
-    rss = "rss"
-    blog = "blog"
-    forum = "forum"
-    news = "news"
-    webhook = "webhook"
-    other = "other"
+# Where a mention was posted: the platforms of the registered sources (pipeline/sources/registry.py).
+Platform = StrEnum("Platform", {name: name for name in PLATFORMS})
 
 
 class Author(BaseModel):

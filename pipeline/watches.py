@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
@@ -32,54 +32,12 @@ from pydantic import (
 from pipeline.query.ast import Node, Or, Phrase, Wildcard
 from pipeline.query.match import MentionView, evaluate
 from pipeline.query.parser import QuerySyntaxError, parse_query
+from pipeline.sources.options import SourceOptions
+from pipeline.sources.registry import SOURCE_TYPES, options_models
 
-SourceType = Literal["rss", "mastodon", "bluesky", "reddit", "hackernews", "youtube", "webhook", "replay"]
-
-
-class SourceSpec(BaseModel):
-    """One source to follow. Options not used by a type are refused, so a misspelt option is an error."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="connector name: checkpoints and status use it")
-    type: SourceType
-    base_url: str | None = Field(None, description="API root; defaults to the public service")
-    poll_seconds: float | None = Field(None, gt=0, description="seconds between polls (polling sources)")
-    owned: bool = Field(False, description="every item belongs to the watches following this source")
-    enabled: bool = True
-    # rss
-    feeds: list[str] = Field(default_factory=list)
-    # mastodon
-    hashtags: list[str] | None = None
-    stream: Literal["none", "public", "hashtag"] = "none"
-    # mastodon, reddit, hackernews, youtube: search terms; None = the keywords of the watches following it
-    searches: list[str] | None = None
-    # reddit
-    subreddits: list[str] = Field(default_factory=list)
-    comments: bool = True
-    # youtube
-    videos: list[str] = Field(default_factory=list)
-    channels: list[str] = Field(default_factory=list)
-    # bluesky
-    collections: list[str] = Field(default_factory=lambda: ["app.bsky.feed.post"])
-    # webhook
-    provider: Literal["meta", "x", "generic"] | None = None
-    path: str | None = None
-    normalizer: str | None = Field(None, description="generic webhook: normaliser of the body (rss, reddit…) or 'mention'")
-    # replay
-    file: Path | None = None
-
-    @model_validator(mode="after")
-    def _required_options(self) -> SourceSpec:
-        if self.type == "rss" and not self.feeds:
-            raise ValueError(f"source {self.name}: an rss source needs 'feeds'")
-        if self.type == "webhook" and self.provider is None:
-            raise ValueError(f"source {self.name}: a webhook source needs 'provider' (meta, x or generic)")
-        if self.type == "replay" and self.file is None:
-            raise ValueError(f"source {self.name}: a replay source needs 'file'")
-        if self.type == "youtube" and not (self.videos or self.channels):
-            raise ValueError(f"source {self.name}: a youtube source needs 'videos' or 'channels'")
-        return self
+# A source of watches.yaml: the options model of its type (pipeline/sources/<type>/options.py).
+SourceType = Literal[SOURCE_TYPES]  # type: ignore[valid-type]
+SourceSpec = Annotated[Union[options_models()], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
 
 
 class WatchSpec(BaseModel):
@@ -192,7 +150,7 @@ class Watches:
     def __init__(self, spec: WatchesFile, remember: int = 50_000):
         self.spec = spec
         self.watches = [Watch(w) for w in spec.watches]
-        self.sources = {s.name: s for s in spec.sources}
+        self.sources: dict[str, SourceOptions] = {s.name: s for s in spec.sources}
         names = [w.name for w in spec.watches]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:

@@ -175,7 +175,7 @@ class Verdict:
 
 
 def _ago(seconds: float) -> str:
-    from pipeline.connectors.status import human_seconds
+    from pipeline.sources.status import human_seconds
 
     return human_seconds(seconds)
 

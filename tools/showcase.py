@@ -44,7 +44,7 @@ PAGES = (
 
 def tagged_sample(path: Path = SAMPLE, now: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """The sample mentions, moved in time so the newest is ``now``, validated and tagged like the tag agent does."""
-    from pipeline.connectors.replay import prepare_line, rebase_offset
+    from pipeline.sources.replay.paced import prepare_line, rebase_offset
     from pipeline.processing import RawRecord, process_raw_batch
     from pipeline.tagging import get_tagger
 

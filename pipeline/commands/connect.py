@@ -10,9 +10,9 @@ import signal
 import typer
 
 from pipeline.cli import app
-from pipeline.connectors.runner import UnknownSource, run_sources, select_sources
 from pipeline.settings import Settings, get_settings
 from pipeline.sinks.kafka import KafkaRecordSink
+from pipeline.sources.runner import UnknownSource, run_sources, select_sources
 from pipeline.watches import Watches, WatchesError
 
 log = logging.getLogger(__name__)

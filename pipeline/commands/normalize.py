@@ -16,9 +16,10 @@ import orjson
 import typer
 
 from pipeline.cli import app
-from pipeline.connectors.normalize import NORMALIZERS, Reject
+from pipeline.sources.registry import normalizers
+from pipeline.sources.results import Reject
 
-Source = StrEnum("Source", {name: name for name in NORMALIZERS})
+Source = StrEnum("Source", {name: name for name in normalizers()})
 
 
 def reject_as_dict(source: str, reject: Reject) -> dict:
@@ -55,7 +56,7 @@ def normalize_command(
     except OSError as exc:
         typer.echo(f"veille normalize: cannot read {file}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
-    result = NORMALIZERS[source.value](payload, source_hint=origin, fetched_at=fetched_at)
+    result = normalizers()[source.value](payload, source_hint=origin, fetched_at=fetched_at)
     out = sys.stdout.buffer
     for mention in result.mentions:
         out.write(orjson.dumps(mention.model_dump(mode="json")) + b"\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from pipeline.cli import app
-from pipeline.connectors.replay import ReplayConnector, ReplayStats
+from pipeline.sources.replay.paced import ReplayConnector, ReplayStats
 from pipeline.settings import get_settings
 from pipeline.sinks.kafka import KafkaRecordSink
 from pipeline.topics import RAW

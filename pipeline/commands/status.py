@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import typer
 
 from pipeline.cli import app
-from pipeline.connectors.checkpoint import load_checkpoints
-from pipeline.connectors.status import connector_health, consumer_lag, format_health
+from pipeline.sources.checkpoint import load_checkpoints
+from pipeline.sources.status import connector_health, consumer_lag, format_health
 from pipeline.redact import mask_credentials
 from pipeline.settings import get_settings
 from pipeline.topics import ENRICHED, RAW

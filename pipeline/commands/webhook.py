@@ -10,15 +10,8 @@ import typer
 
 from pipeline.cli import app
 from pipeline.commands.connect import connect, load_watches
-from pipeline.connectors.live.webhook import (
-    GENERIC_SIGNATURE,
-    META_SIGNATURE,
-    X_SIGNATURE,
-    generic_signature,
-    meta_signature,
-    x_signature,
-)
 from pipeline.settings import get_settings
+from pipeline.sources.registry import webhook_providers
 
 webhook_app = typer.Typer(help="Receive pushed events (Meta, X, signed generic webhooks).", no_args_is_help=True)
 app.add_typer(webhook_app, name="webhook")
@@ -40,14 +33,13 @@ def sign_command(
     """Print the signature header for BODY with the configured secret, e.g.
     curl -H "$(veille webhook sign meta event.json)" --data-binary @event.json URL"""
     settings = get_settings()
-    secrets = {"meta": settings.meta_app_secret, "x": settings.x_consumer_secret, "generic": settings.webhook_secret}
-    if provider not in secrets:
-        raise typer.BadParameter("provider must be meta, x or generic")
-    secret = secrets[provider]
+    providers = webhook_providers()
+    if provider not in providers:
+        raise typer.BadParameter(f"provider must be {', '.join(providers)}")
+    secret = providers[provider].secret(settings)
     if secret is None:
         typer.echo(f"error: no secret configured for {provider} (see `veille webhook --help`)", err=True)
         raise typer.Exit(2)
     data = body.read_bytes()
-    header, sign = {"meta": (META_SIGNATURE, meta_signature), "x": (X_SIGNATURE, x_signature),
-                    "generic": (GENERIC_SIGNATURE, generic_signature)}[provider]
+    header, sign = providers[provider].signature_header, providers[provider].sign
     typer.echo(f"{header}: {sign(secret.get_secret_value(), data)}")

@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from pipeline.connectors.base import RecordSink
 from pipeline.kafka_tools import read_topic
 from pipeline.settings import Settings
+from pipeline.sources.base import RecordSink
 from pipeline.topics import CONNECTOR_STATE
 
 log = logging.getLogger(__name__)

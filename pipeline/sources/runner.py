@@ -11,38 +11,22 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from pipeline.connectors.base import RecordSink
-from pipeline.connectors.checkpoint import CheckpointStore
-from pipeline.connectors.http import PoliteClient
-from pipeline.connectors.live.bluesky import JetstreamConnector
-from pipeline.connectors.live.hackernews import HackerNewsConnector
-from pipeline.connectors.live.mastodon import MastodonConnector
-from pipeline.connectors.live.reddit import RedditConnector
-from pipeline.connectors.live.replay import ReplaySource
-from pipeline.connectors.live.rss import FeedConnector
-from pipeline.connectors.live.webhook import WebhookConnector, WebhookServer
-from pipeline.connectors.live.youtube import YouTubeConnector
-from pipeline.connectors.runtime import (
+from pipeline.settings import Settings
+from pipeline.sources.base import RecordSink
+from pipeline.sources.checkpoint import CheckpointStore
+from pipeline.sources.http import PoliteClient
+from pipeline.sources.options import SourceOptions
+from pipeline.sources.registry import connector_types
+from pipeline.sources.runtime import (
     ConnectorContext,
     ConnectorStats,
     LiveConnector,
     sleep_or_stop,
 )
-from pipeline.settings import Settings
-from pipeline.watches import SourceSpec, Watches
+from pipeline.sources.webhook.connector import WebhookConnector, WebhookServer
+from pipeline.watches import Watches
 
 log = logging.getLogger(__name__)
-
-CONNECTOR_TYPES: dict[str, type[LiveConnector]] = {
-    "rss": FeedConnector,
-    "mastodon": MastodonConnector,
-    "bluesky": JetstreamConnector,
-    "reddit": RedditConnector,
-    "hackernews": HackerNewsConnector,
-    "youtube": YouTubeConnector,
-    "webhook": WebhookConnector,
-    "replay": ReplaySource,
-}
 
 STOP_GRACE_SECONDS = 10.0
 
@@ -51,7 +35,7 @@ class UnknownSource(ValueError):
     pass
 
 
-def select_sources(watches: Watches, names: list[str] | None, types: list[str] | None = None) -> list[SourceSpec]:
+def select_sources(watches: Watches, names: list[str] | None, types: list[str] | None = None) -> list[SourceOptions]:
     """The sources to run: those named (any, enabled or not), else every enabled one; of ``types`` if given."""
     if names:
         unknown = [n for n in names if n not in watches.sources]
@@ -90,14 +74,14 @@ async def supervise(connector: LiveConnector, stop: asyncio.Event, once: bool) -
             await sleep_or_stop(stop, min(300.0, 2.0 ** failures))
 
 
-async def run_sources(settings: Settings, watches: Watches, specs: list[SourceSpec], sink: RecordSink,
+async def run_sources(settings: Settings, watches: Watches, specs: list[SourceOptions], sink: RecordSink,
                       stop: asyncio.Event, *, once: bool = False, http: PoliteClient | None = None) -> RunReport:
     """Run ``specs`` until ``stop`` is set (or, with ``once``, for one poll each). ``sink`` must be started."""
     checkpoints = await CheckpointStore.open(settings, sink)
     own_http = http is None
     http = http or PoliteClient.from_settings(settings)
     context = ConnectorContext(settings, sink, watches, checkpoints, http)
-    connectors = [CONNECTOR_TYPES[spec.type](spec, context) for spec in specs]
+    connectors: list[LiveConnector] = [connector_types()[spec.type](spec, context) for spec in specs]
     webhooks = [c for c in connectors if isinstance(c, WebhookConnector)]
     others = [c for c in connectors if not isinstance(c, WebhookConnector)]
     server = None

@@ -21,15 +21,16 @@ from typing import Any
 
 import orjson
 
-from pipeline.connectors.base import RecordSink
-from pipeline.connectors.checkpoint import CheckpointStore, RecentIds
-from pipeline.connectors.http import FetchError, PoliteClient, ResponseTooLarge
-from pipeline.connectors.normalize.common import NormalizeResult
 from pipeline.mention import Mention
 from pipeline.processing import dead_letter
 from pipeline.settings import Settings
+from pipeline.sources.base import RecordSink
+from pipeline.sources.checkpoint import CheckpointStore, RecentIds
+from pipeline.sources.http import FetchError, PoliteClient, ResponseTooLarge
+from pipeline.sources.options import SourceOptions
+from pipeline.sources.results import NormalizeResult
 from pipeline.topics import DEADLETTER, ERASURES, RAW
-from pipeline.watches import SourceSpec, Watches
+from pipeline.watches import Watches
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +60,20 @@ def iso(moment: datetime | None) -> str | None:
 
 
 @dataclass
-class ConnectorStats:
-    fetches: int = 0
+class ItemCounts:
+    """What became of the items of one payload (:class:`EmitOutcome`) or of all so far (:class:`ConnectorStats`)."""
+
     sent: int = 0
     duplicates: int = 0
     unmatched: int = 0
     dead_letters: int = 0
     deletions: int = 0
     skipped: int = 0
+
+
+@dataclass
+class ConnectorStats(ItemCounts):
+    fetches: int = 0
     refused: int = 0  # webhook calls refused (signature, size)
     errors: int = 0
     last_success_at: str | None = None
@@ -93,13 +100,7 @@ class ConnectorContext:
 
 
 @dataclass
-class EmitOutcome:
-    sent: int = 0
-    duplicates: int = 0
-    unmatched: int = 0
-    dead_letters: int = 0
-    deletions: int = 0
-    skipped: int = 0
+class EmitOutcome(ItemCounts):
     newest: datetime | None = None
     oldest: datetime | None = None  # of every mention in the payload, matched or not (paging decisions)
 
@@ -112,7 +113,7 @@ class LiveConnector:
     default_base_url = ""
     keep_declared_watch = False  # sources of already-normalised mentions keep the watches they carry
 
-    def __init__(self, spec: SourceSpec, context: ConnectorContext):
+    def __init__(self, spec: SourceOptions, context: ConnectorContext):
         self.spec = spec
         self.name = spec.name
         self.context = context

@@ -22,11 +22,11 @@ import pytest
 from aiohttp import WSMsgType, web
 from pydantic import SecretStr
 
-from pipeline.connectors.checkpoint import load_checkpoints
-from pipeline.connectors.runner import run_sources, select_sources
-from pipeline.connectors.status import connector_health
 from pipeline.kafka_tools import read_topic
 from pipeline.sinks.kafka import KafkaRecordSink
+from pipeline.sources.checkpoint import load_checkpoints
+from pipeline.sources.runner import run_sources, select_sources
+from pipeline.sources.status import connector_health
 from pipeline.stack import free_port
 from pipeline.topics import apply_topics
 from pipeline.watches import Watches
@@ -392,7 +392,7 @@ async def test_connectors_live_webhook_receiver_to_kafka(conn_settings):
 
 def test_connectors_live_signature_helpers_match_the_providers_examples():
     # X's documented CRC construction: base64 of HMAC-SHA256(consumer secret, crc_token).
-    from pipeline.connectors.live.webhook import x_crc_response
+    from pipeline.sources.x.webhook import x_crc_response
 
     digest = hmac.new(b"secret", b"token", hashlib.sha256).digest()
     assert x_crc_response("secret", "token") == {"response_token": "sha256=" + base64.b64encode(digest).decode()}

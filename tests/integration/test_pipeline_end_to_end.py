@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipeline.connectors.replay import ReplayConnector
+from pipeline.sources.replay.paced import ReplayConnector
 from pipeline.kafka_tools import read_topic
 from pipeline.mention import CATEGORIES
 from pipeline.sinks.elasticsearch import make_client

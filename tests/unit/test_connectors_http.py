@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from pipeline.connectors.http import (
+from pipeline.sources.http import (
     FetchError,
     PoliteClient,
     ResponseTooLarge,

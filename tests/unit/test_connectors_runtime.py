@@ -11,11 +11,12 @@ import orjson
 import pytest
 from aiohttp import web
 
-from pipeline.connectors.checkpoint import CheckpointStore, RecentIds, latest_by_key
-from pipeline.connectors.live.webhook import WebhookConnector, build_app, x_crc_response
-from pipeline.connectors.normalize import normalize_mastodon
-from pipeline.connectors.runtime import ConnectorContext, LiveConnector, is_skipped
 from pipeline.settings import Settings
+from pipeline.sources.checkpoint import CheckpointStore, RecentIds, latest_by_key
+from pipeline.sources.mastodon.normalize import normalize_mastodon
+from pipeline.sources.runtime import ConnectorContext, LiveConnector, is_skipped
+from pipeline.sources.webhook.connector import WebhookConnector, build_app
+from pipeline.sources.x.webhook import x_crc_response
 from pipeline.watches import Watches
 
 WATCHES = """

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.connectors.status import connector_health, format_health, human_seconds
+from pipeline.sources.status import connector_health, format_health, human_seconds
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

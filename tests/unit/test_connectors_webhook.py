@@ -9,10 +9,10 @@ import httpx
 import orjson
 from aiohttp import web
 
-from pipeline.connectors.checkpoint import CheckpointStore
-from pipeline.connectors.live.webhook import WebhookConnector, build_app
-from pipeline.connectors.runtime import ConnectorContext
 from pipeline.settings import Settings
+from pipeline.sources.checkpoint import CheckpointStore
+from pipeline.sources.runtime import ConnectorContext
+from pipeline.sources.webhook.connector import WebhookConnector, build_app
 from pipeline.watches import Watches
 
 WATCHES = """

@@ -19,11 +19,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app, load_commands
-from pipeline.connectors.normalize import NORMALIZERS
 from pipeline.mention import CATEGORIES, Mention
 from pipeline.settings import get_settings
+from pipeline.sources.registry import normalizers
 from pipeline.tagging.feedback import read_feedback
 from pipeline.topics import TopicsFileError, TopicSpec, load_topics
+
+NORMALIZERS = normalizers()
 
 load_commands()
 

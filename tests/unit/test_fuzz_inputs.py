@@ -19,10 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.connectors.normalize import NORMALIZERS
 from pipeline.mention import MAX_TEXT_CHARS, InvalidMention, Mention, parse_mention
 from pipeline.processing import RawRecord, process_raw_batch
+from pipeline.sources.registry import normalizers
 from pipeline.tagging import get_tagger
+
+NORMALIZERS = normalizers()
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads"
 FETCHED_AT = datetime(2026, 11, 21, tzinfo=UTC)

@@ -19,19 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from pipeline.connectors.checkpoint import CheckpointStore
-from pipeline.connectors.live.webhook import (
-    GENERIC_SIGNATURE,
-    META_SIGNATURE,
-    X_SIGNATURE,
-    WebhookConnector,
-    build_app,
-    generic_signature,
-    meta_signature,
-    x_signature,
-)
-from pipeline.connectors.runtime import ConnectorContext
 from pipeline.settings import Settings
+from pipeline.sources.checkpoint import CheckpointStore
+from pipeline.sources.facebook.webhook import META_SIGNATURE, meta_signature
+from pipeline.sources.runtime import ConnectorContext
+from pipeline.sources.webhook.connector import WebhookConnector, build_app
+from pipeline.sources.webhook.provider import GENERIC_SIGNATURE, generic_signature
+from pipeline.sources.x.webhook import X_SIGNATURE, x_signature
 from pipeline.watches import Watches
 
 MAX_BODY = 8192

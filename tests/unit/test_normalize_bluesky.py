@@ -10,7 +10,7 @@ import cbor2
 import zstandard
 from cbor2 import CBORTag
 
-from pipeline.connectors.normalize import normalize_bluesky
+from pipeline.sources.bluesky.normalize import normalize_bluesky
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "bluesky"
 ANNA = "did:plc:abcd1234efgh5678ijkl9012"

@@ -7,17 +7,11 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    PayloadError,
-    decode_text,
-    html_to_text,
-    is_truncated,
-    load_recording,
-    parse_json_documents,
-    parse_time,
-)
 from pipeline.mention import MAX_TEXT_CHARS, Platform
+from pipeline.sources.cassettes import load_recording
+from pipeline.sources.decoding import decode_text, is_truncated, parse_json_documents
+from pipeline.sources.results import Collector, PayloadError
+from pipeline.sources.text import html_to_text, parse_time
 
 
 def test_common_html_to_text_keeps_paragraphs_and_line_breaks():
@@ -140,7 +134,7 @@ def test_common_collector_rejects_missing_fields_with_reasons():
 
 
 def test_common_hostile_nesting_is_one_reject_not_a_crash():
-    from pipeline.connectors.normalize import normalize_reddit
+    from pipeline.sources.reddit.normalize import normalize_reddit
 
     result = normalize_reddit(b'{"kind":"Listing","data":{"children":[' * 3000)
     assert not result.mentions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.connectors.normalize import normalize_facebook
+from pipeline.sources.facebook.normalize import normalize_facebook
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "facebook"
 PAGE = "104857600000001"

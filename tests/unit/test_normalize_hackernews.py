@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.connectors.normalize import normalize_hackernews
+from pipeline.sources.hackernews.normalize import normalize_hackernews
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "hackernews"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.connectors.normalize import normalize_mastodon
+from pipeline.sources.mastodon.normalize import normalize_mastodon
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "mastodon"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.connectors.normalize import normalize_reddit
+from pipeline.sources.reddit.normalize import normalize_reddit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "reddit"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.connectors.normalize import normalize_rss
+from pipeline.sources.rss.normalize import normalize_rss
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "rss"
 FETCHED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.connectors.normalize import normalize_youtube
+from pipeline.sources.youtube.normalize import normalize_youtube
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "youtube"
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-from pipeline.connectors.replay import ReplayConnector, prepare_line, rebase_offset
+from pipeline.sources.replay.paced import ReplayConnector, prepare_line, rebase_offset
 
 
 def test_replay_rebase_moves_the_newest_mention_to_now():

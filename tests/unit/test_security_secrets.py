@@ -123,7 +123,8 @@ async def test_security_failed_connections_log_no_secret(caplog):
 
 def test_security_webhook_signatures_use_the_raw_body_and_compare_digest(monkeypatch):
     from pipeline.alerts.channels import sign_body, verify_signature
-    from pipeline.connectors.live.webhook import meta_signature, signature_matches
+    from pipeline.sources.facebook.webhook import meta_signature
+    from pipeline.sources.webhook.provider import signature_matches
 
     calls = []
     real = hmac.compare_digest

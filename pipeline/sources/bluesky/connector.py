@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 import aiohttp
 import orjson
 
-from pipeline.connectors.normalize import normalize_bluesky
-from pipeline.connectors.runtime import LiveConnector, now_utc, sleep_or_stop
+from pipeline.sources.bluesky.normalize import normalize_bluesky
+from pipeline.sources.bluesky.options import BlueskyOptions
+from pipeline.sources.runtime import LiveConnector, now_utc, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def jetstream_url(base_url: str, collections: list[str], cursor: int | None) -> 
 
 class JetstreamConnector(LiveConnector):
     type = "bluesky"
+    spec: BlueskyOptions
     default_base_url = "wss://jetstream2.us-east.bsky.network"
     is_polling = False
 

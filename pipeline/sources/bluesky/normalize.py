@@ -17,19 +17,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    is_truncated,
-    join_text,
-    load_recording,
-    parse_time,
-    plain,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import each_object, is_truncated
+from pipeline.sources.results import Collector, NormalizeResult, run
+from pipeline.sources.text import as_int, as_str, join_text, parse_time, plain
 
 POST = "app.bsky.feed.post"
 DEFAULT_SOURCE = "bsky.app"
@@ -39,26 +31,19 @@ _TEXT_NOTIFICATIONS = {"mention", "reply", "quote"}
 def normalize_bluesky(
     payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
 ) -> NormalizeResult:
-    def body(collector: Collector) -> None:
-        if _looks_like_firehose(payload):
-            _firehose(collector, payload, source_hint or DEFAULT_SOURCE)
-            return
-        documents, rejects = load_recording(payload)
-        collector.add_rejects(rejects)
-        for document in documents:
-            _walk(collector, document.data, document.ref, source_hint or DEFAULT_SOURCE)
-
-    return run(Platform.bluesky, payload, fetched_at, body)
+    source = source_hint or DEFAULT_SOURCE
+    if _looks_like_firehose(payload):
+        return run(Platform.bluesky, payload, fetched_at, lambda collector: _firehose(collector, payload, source))
+    return normalize_recording(Platform.bluesky, payload, fetched_at,
+                               lambda collector, document: _walk(collector, document.data, document.ref, source))
 
 
 def _walk(collector: Collector, data: Any, ref: str, source: str) -> None:
-    if isinstance(data, list):
-        for n, item in enumerate(data):
-            _walk(collector, item, f"{ref}[{n}]", source)
-        return
-    if not isinstance(data, dict):
-        collector.reject(f"{ref}: expected a JSON object, got {type(data).__name__}", data, ref)
-        return
+    for item, item_ref in each_object(collector, data, ref):
+        _object(collector, item, item_ref, source)
+
+
+def _object(collector: Collector, data: dict, ref: str, source: str) -> None:
     if "kind" in data and "did" in data:
         _jetstream_event(collector, data, ref, source)
         return

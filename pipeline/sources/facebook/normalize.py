@@ -14,19 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    is_truncated,
-    join_text,
-    load_recording,
-    parse_time,
-    plain,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import Document, each_object, is_truncated, whole_object
+from pipeline.sources.results import Collector, NormalizeResult
+from pipeline.sources.text import as_int, as_str, join_text, parse_time, plain
 
 UNKNOWN_AUTHOR = "unknown"
 _TEXTLESS_ITEMS = {"reaction", "like"}
@@ -38,29 +30,20 @@ def normalize_facebook(
 ) -> NormalizeResult:
     instagram = Collector(Platform.instagram, fetched_at=fetched_at)
 
-    def body(facebook: Collector) -> None:
-        documents, rejects = load_recording(payload)
-        facebook.add_rejects(rejects)
+    def each_document(facebook: Collector, document: Document) -> None:
         collectors = {Platform.facebook: facebook, Platform.instagram: instagram}
-        for document in documents:
-            _walk(collectors, document.data, document.ref, source_hint)
+        for data, ref in each_object(facebook, document.data, document.ref):
+            _response(collectors, data, ref, source_hint)
 
-    result = run(Platform.facebook, payload, fetched_at, body)
+    result = normalize_recording(Platform.facebook, payload, fetched_at, each_document)
     extra = instagram.result()
     result.mentions.extend(extra.mentions)
     result.rejects.extend(extra.rejects)
     return result
 
 
-def _walk(collectors: dict[Platform, Collector], data: Any, ref: str, hint: str | None) -> None:
+def _response(collectors: dict[Platform, Collector], data: dict, ref: str, hint: str | None) -> None:
     facebook = collectors[Platform.facebook]
-    if isinstance(data, list):
-        for n, item in enumerate(data):
-            _walk(collectors, item, f"{ref}[{n}]", hint)
-        return
-    if not isinstance(data, dict):
-        facebook.reject(f"{ref}: expected a JSON object, got {type(data).__name__}", data, ref)
-        return
     if isinstance(data.get("error"), dict):
         facebook.reject(f"Graph API error: {as_str(data['error'].get('message')) or data['error']}", data, ref)
         return
@@ -167,11 +150,7 @@ def _url(native_id: str, post_id: str | None, is_comment: bool) -> str:
 
 def _graph_object(collector: Collector, item: Any, ref: str, hint: str | None) -> None:
     """A post or comment as returned by the Graph API edges (``created_time`` ISO, ``from``, counts)."""
-    if not isinstance(item, dict):
-        collector.reject(f"{ref}: expected an object", item, ref)
-        return
-    if is_truncated(item):
-        collector.reject("item cut off by a truncated payload", item, ref)
+    if not whole_object(collector, item, ref):
         return
     native_id = as_str(item.get("id"))
     if native_id is None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import orjson
 
-from pipeline.connectors.normalize import normalize_hackernews
-from pipeline.connectors.runtime import LiveConnector, now_utc
+from pipeline.sources.hackernews.normalize import normalize_hackernews
+from pipeline.sources.hackernews.options import HackerNewsOptions
+from pipeline.sources.runtime import LiveConnector, now_utc
 
 PAGE = 100
 MAX_PAGES = 20
@@ -23,6 +24,7 @@ def page_count(payload: bytes) -> int:
 
 class HackerNewsConnector(LiveConnector):
     type = "hackernews"
+    spec: HackerNewsOptions
     default_base_url = "https://hn.algolia.com"
 
     def searches(self) -> list[str]:

@@ -11,19 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    html_to_text,
-    is_truncated,
-    join_text,
-    load_recording,
-    parse_time,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import Document, is_truncated
+from pipeline.sources.results import Collector, NormalizeResult
+from pipeline.sources.text import as_int, as_str, html_to_text, join_text, parse_time
 
 HN_SITE = "news.ycombinator.com"
 _ITEM_TYPES = {"story", "comment", "job", "poll", "pollopt"}
@@ -32,13 +24,10 @@ _ITEM_TYPES = {"story", "comment", "job", "poll", "pollopt"}
 def normalize_hackernews(
     payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
 ) -> NormalizeResult:
-    def body(collector: Collector) -> None:
-        documents, rejects = load_recording(payload)
-        collector.add_rejects(rejects)
-        for document in documents:
-            _walk(collector, document.data, document.ref, source_hint or HN_SITE)
+    def each_document(collector: Collector, document: Document) -> None:
+        _walk(collector, document.data, document.ref, source_hint or HN_SITE)
 
-    return run(Platform.hackernews, payload, fetched_at, body)
+    return normalize_recording(Platform.hackernews, payload, fetched_at, each_document)
 
 
 def _walk(collector: Collector, data: Any, ref: str, source: str) -> None:

@@ -12,10 +12,11 @@ import httpx
 import orjson
 from httpx_sse import aconnect_sse
 
-from pipeline.connectors.http import parse_retry_after, redact
-from pipeline.connectors.normalize import normalize_mastodon
-from pipeline.connectors.normalize.common import NormalizeResult, Reject
-from pipeline.connectors.runtime import LiveConnector, now_utc, sleep_or_stop
+from pipeline.sources.http import parse_retry_after, redact
+from pipeline.sources.mastodon.normalize import normalize_mastodon
+from pipeline.sources.mastodon.options import MastodonOptions
+from pipeline.sources.results import NormalizeResult, Reject
+from pipeline.sources.runtime import LiveConnector, now_utc, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def newest_id(ids: list[str], current: str | None = None) -> str | None:
 
 class MastodonConnector(LiveConnector):
     type = "mastodon"
+    spec: MastodonOptions
     default_base_url = "https://mastodon.social"
 
     @property

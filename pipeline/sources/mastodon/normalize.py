@@ -19,21 +19,11 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    decode_text,
-    html_to_text,
-    is_truncated,
-    join_text,
-    load_recording,
-    parse_time,
-    plain,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import Document, decode_text, each_object, is_truncated
+from pipeline.sources.results import Collector, NormalizeResult, run
+from pipeline.sources.text import as_int, as_str, html_to_text, join_text, parse_time, plain
 
 _STATUS_EVENTS = {"update", "status.update"}
 _TEXT_NOTIFICATIONS = {"mention", "status", "update", "quote"}
@@ -43,30 +33,23 @@ _NOT_PUBLIC = {"direct", "private"}
 def normalize_mastodon(
     payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
 ) -> NormalizeResult:
-    def body(collector: Collector) -> None:
-        if _looks_like_event_stream(payload):
-            _event_stream(collector, decode_text(payload), "stream", source_hint)
-            return
-        documents, rejects = load_recording(payload, keep_non_json=True)
-        collector.add_rejects(rejects)
-        for document in documents:
-            if document.data is None:
-                raw = document.context.get("body") or b""
-                if _looks_like_event_stream(raw):
-                    _event_stream(collector, decode_text(raw), document.ref, source_hint)
-                elif raw.strip() not in (b"OK", b""):
-                    collector.reject(f"{document.ref}: body is neither JSON nor an event stream", raw, document.ref)
-                continue
-            if (
-                document.context.get("method") == "DELETE"
-                and isinstance(document.data, dict)
-                and document.data.get("id")
-            ):
-                collector.deleted(document.data["id"], "status deleted (DELETE request)", document.data)
-                continue
+    if _looks_like_event_stream(payload):
+        return run(Platform.mastodon, payload, fetched_at,
+                   lambda collector: _event_stream(collector, decode_text(payload), "stream", source_hint))
+
+    def each_document(collector: Collector, document: Document) -> None:
+        if document.data is None:
+            raw = document.context.get("body") or b""
+            if _looks_like_event_stream(raw):
+                _event_stream(collector, decode_text(raw), document.ref, source_hint)
+            elif raw.strip() not in (b"OK", b""):
+                collector.reject(f"{document.ref}: body is neither JSON nor an event stream", raw, document.ref)
+        elif document.context.get("method") == "DELETE" and isinstance(document.data, dict) and document.data.get("id"):
+            collector.deleted(document.data["id"], "status deleted (DELETE request)", document.data)
+        else:
             _walk(collector, document.data, document.ref, source_hint)
 
-    return run(Platform.mastodon, payload, fetched_at, body)
+    return normalize_recording(Platform.mastodon, payload, fetched_at, each_document, keep_non_json=True)
 
 
 def _host(url: Any) -> str | None:
@@ -116,13 +99,11 @@ def _stream_event(collector: Collector, event: str, data: Any, ref: str, instanc
 
 
 def _walk(collector: Collector, data: Any, ref: str, instance: str | None) -> None:
-    if isinstance(data, list):
-        for n, item in enumerate(data):
-            _walk(collector, item, f"{ref}[{n}]", instance)
-        return
-    if not isinstance(data, dict):
-        collector.reject(f"{ref}: expected a JSON object, got {type(data).__name__}", data, ref)
-        return
+    for item, item_ref in each_object(collector, data, ref):
+        _object(collector, item, item_ref, instance)
+
+
+def _object(collector: Collector, data: dict, ref: str, instance: str | None) -> None:
     if "event" in data and "payload" in data:
         _stream_event(collector, as_str(data.get("event")) or "", data["payload"], ref, instance)
         return

@@ -14,9 +14,10 @@ from datetime import datetime
 
 import orjson
 
-from pipeline.connectors.http import FetchError
-from pipeline.connectors.normalize import normalize_reddit
-from pipeline.connectors.runtime import LiveConnector, now_utc
+from pipeline.sources.http import FetchError
+from pipeline.sources.reddit.normalize import normalize_reddit
+from pipeline.sources.reddit.options import RedditOptions
+from pipeline.sources.runtime import LiveConnector, now_utc
 
 PAGE = 100
 MAX_PAGES = 10
@@ -35,6 +36,7 @@ def listing_after(payload: bytes) -> str | None:
 
 class RedditConnector(LiveConnector):
     type = "reddit"
+    spec: RedditOptions
 
     def __init__(self, spec, context):
         super().__init__(spec, context)

@@ -17,19 +17,11 @@ from datetime import datetime
 from html import unescape
 from typing import Any
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    is_truncated,
-    join_text,
-    load_recording,
-    parse_time,
-    plain,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import Document, is_truncated
+from pipeline.sources.results import Collector, NormalizeResult
+from pipeline.sources.text import as_int, as_str, join_text, parse_time, plain
 
 REDDIT = "https://www.reddit.com"
 _GONE = {"[deleted]", "[removed]"}
@@ -39,15 +31,11 @@ _THING_PREFIX = {"t1": "comment", "t3": "submission"}
 def normalize_reddit(
     payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
 ) -> NormalizeResult:
-    def body(collector: Collector) -> None:
-        documents, rejects = load_recording(payload)
-        collector.add_rejects(rejects)
-        for document in documents:
-            if document.context.get("uri", "").endswith("/access_token"):
-                continue  # the OAuth exchange every cassette starts with
+    def each_document(collector: Collector, document: Document) -> None:
+        if not document.context.get("uri", "").endswith("/access_token"):  # the OAuth exchange cassettes start with
             _walk(collector, document.data, document.ref, source_hint)
 
-    return run(Platform.reddit, payload, fetched_at, body)
+    return normalize_recording(Platform.reddit, payload, fetched_at, each_document)
 
 
 def _walk(collector: Collector, data: Any, ref: str, hint: str | None) -> None:

@@ -5,14 +5,16 @@ and gains those it matches."""
 
 from __future__ import annotations
 
-from pipeline.connectors.live.webhook import normalize_mentions
-from pipeline.connectors.runtime import LiveConnector
+from pipeline.sources.replay.options import ReplayOptions
+from pipeline.sources.runtime import LiveConnector
+from pipeline.sources.webhook.normalize import normalize_mentions
 
 BATCH_LINES = 1000
 
 
 class ReplaySource(LiveConnector):
     type = "replay"
+    spec: ReplayOptions
     keep_declared_watch = True
 
     def streams(self) -> list[str]:

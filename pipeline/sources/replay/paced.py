@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.connectors.base import RecordSink
+from pipeline.sources.base import RecordSink
 
 log = logging.getLogger(__name__)
 

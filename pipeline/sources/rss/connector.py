@@ -3,12 +3,14 @@ checkpoint), so an unchanged feed costs one 304 and no parsing. Entries are dedu
 
 from __future__ import annotations
 
-from pipeline.connectors.normalize import normalize_rss
-from pipeline.connectors.runtime import LiveConnector, now_utc
+from pipeline.sources.rss.normalize import normalize_rss
+from pipeline.sources.rss.options import RssOptions
+from pipeline.sources.runtime import LiveConnector, now_utc
 
 
 class FeedConnector(LiveConnector):
     type = "rss"
+    spec: RssOptions
 
     def streams(self) -> list[str]:
         return list(self.spec.feeds)

@@ -17,24 +17,10 @@ from typing import Any
 
 import feedparser
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    PayloadError,
-    as_int,
-    as_str,
-    decode_text,
-    excerpt,
-    html_to_text,
-    is_truncated,
-    join_text,
-    parse_json_documents,
-    parse_time,
-    plain,
-    run,
-    stable_hash,
-)
 from pipeline.mention import Platform
+from pipeline.sources.decoding import decode_text, is_truncated, parse_json_documents
+from pipeline.sources.results import Collector, NormalizeResult, PayloadError, excerpt, run
+from pipeline.sources.text import as_int, as_str, html_to_text, join_text, parse_time, plain, stable_hash
 
 MAX_NATIVE_ID = 900
 

@@ -1,16 +1,9 @@
 """The webhook receiver: pushed events from Meta (Facebook, Instagram), X and any service that signs
 its calls, as a small aiohttp application.
 
-Security, per provider:
-
-- **meta**: ``GET`` answers the subscription handshake (``hub.mode=subscribe``, ``hub.verify_token``
-  equal to ``VEILLE_META_VERIFY_TOKEN`` -> ``hub.challenge``, else 403); ``POST`` needs
-  ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with VEILLE_META_APP_SECRET>``.
-- **x**: ``GET ?crc_token=…`` answers the challenge-response check with
-  ``{"response_token": "sha256=<base64 HMAC-SHA256 of crc_token with VEILLE_X_CONSUMER_SECRET>"}``;
-  ``POST`` needs ``x-twitter-webhooks-signature: sha256=<base64 HMAC of the raw body>``.
-- **generic**: ``POST`` needs ``X-Veille-Signature: sha256=<hex HMAC of the raw body with
-  VEILLE_WEBHOOK_SECRET>`` (the same scheme Veille's own alert webhooks use).
+Each webhook source of watches.yaml names its ``provider`` (see ``pipeline/sources/*/webhook.py`` and
+:data:`~pipeline.sources.webhook.provider.GENERIC`): the signature header and scheme, the secret, the
+normaliser and the answer to the provider's ``GET`` check.
 
 Signatures are compared in constant time on the raw bytes, before anything is parsed. A call without
 a valid signature, or any call when the provider's secret is not configured, is refused with 401 and
@@ -22,76 +15,18 @@ Kafka has acknowledged its mentions (or dead letters), so the sender retries if 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
-import hmac
 import logging
-from collections.abc import Callable
 
 from aiohttp import web
-from pydantic import SecretStr
 
-from pipeline.connectors.live.x_events import normalize_x_activity
-from pipeline.connectors.normalize import NORMALIZERS, NormalizeResult
-from pipeline.connectors.normalize.common import Reject, excerpt
-from pipeline.connectors.runtime import LiveConnector, now_utc
-from pipeline.mention import InvalidMention, parse_mention
+from pipeline.sources.registry import normalizers, webhook_providers
+from pipeline.sources.results import Normalizer
+from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.webhook.normalize import normalize_mentions
+from pipeline.sources.webhook.options import WebhookOptions
+from pipeline.sources.webhook.provider import WebhookProvider, secret_value, signature_matches
 
 log = logging.getLogger(__name__)
-
-META_SIGNATURE = "X-Hub-Signature-256"
-X_SIGNATURE = "x-twitter-webhooks-signature"
-GENERIC_SIGNATURE = "X-Veille-Signature"
-
-
-def hmac_sha256(secret: str, body: bytes) -> bytes:
-    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
-
-
-def meta_signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac_sha256(secret, body).hex()
-
-
-def generic_signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac_sha256(secret, body).hex()
-
-
-def x_signature(secret: str, body: bytes) -> str:
-    return "sha256=" + base64.b64encode(hmac_sha256(secret, body)).decode("ascii")
-
-
-def x_crc_response(secret: str, crc_token: str) -> dict[str, str]:
-    return {"response_token": x_signature(secret, crc_token.encode("utf-8"))}
-
-
-def signature_matches(received: str | None, expected: str) -> bool:
-    if not received:
-        return False
-    return hmac.compare_digest(received.strip().encode("utf-8", "replace"), expected.encode("ascii"))
-
-
-def normalize_mentions(payload: bytes, *, source_hint: str | None = None, fetched_at=None) -> NormalizeResult:
-    """Already normalised mentions: one JSON object, a JSON array of them, or JSON lines."""
-    import orjson
-
-    result = NormalizeResult()
-    try:
-        data = orjson.loads(payload)
-        items = data if isinstance(data, list) else [data]
-    except orjson.JSONDecodeError:
-        items = [line for line in payload.splitlines() if line.strip()]
-    for n, item in enumerate(items):
-        try:
-            result.mentions.append(parse_mention(item))
-        except InvalidMention as exc:
-            result.rejects.append(Reject(exc.reason, excerpt(item), exc.mention_id or f"items[{n}]"))
-    if not items:
-        result.rejects.append(Reject("empty body", payload[:600], "payload"))
-    return result
-
-
-def _secret(value: SecretStr | None) -> str | None:
-    return value.get_secret_value() if value is not None and value.get_secret_value() else None
 
 
 class WebhookConnector(LiveConnector):
@@ -99,6 +34,7 @@ class WebhookConnector(LiveConnector):
 
     type = "webhook"
     is_polling = False
+    spec: WebhookOptions
 
     @property
     def keep_declared_watch(self) -> bool:  # type: ignore[override]
@@ -108,26 +44,22 @@ class WebhookConnector(LiveConnector):
     def path(self) -> str:
         return self.spec.path or f"/webhooks/{self.name}"
 
-    def normalizer(self) -> Callable[..., NormalizeResult]:
-        if self.spec.provider == "meta":
-            return NORMALIZERS["facebook"]
-        if self.spec.provider == "x":
-            return normalize_x_activity
+    @property
+    def provider(self) -> WebhookProvider:
+        return webhook_providers()[self.spec.provider or "generic"]
+
+    def normalizer(self) -> Normalizer:
+        if self.provider.normalizer is not None:
+            return self.provider.normalizer
         if self.spec.normalizer in (None, "mention"):
             return normalize_mentions
-        return NORMALIZERS[self.spec.normalizer]
+        return normalizers()[self.spec.normalizer]
 
     def secret(self) -> str | None:
-        settings = self.settings
-        return _secret({"meta": settings.meta_app_secret, "x": settings.x_consumer_secret,
-                        "generic": settings.webhook_secret}[self.spec.provider or "generic"])
+        return secret_value(self.provider.secret(self.settings))
 
     def expected_signature(self, secret: str, body: bytes) -> tuple[str, str]:
-        if self.spec.provider == "meta":
-            return META_SIGNATURE, meta_signature(secret, body)
-        if self.spec.provider == "x":
-            return X_SIGNATURE, x_signature(secret, body)
-        return GENERIC_SIGNATURE, generic_signature(secret, body)
+        return self.provider.signature_header, self.provider.sign(secret, body)
 
     def refuse(self, request: web.Request, status: int, reason: str) -> web.Response:
         self.stats.refused += 1
@@ -136,23 +68,8 @@ class WebhookConnector(LiveConnector):
         return web.json_response({"error": reason}, status=status)
 
     async def handle_get(self, request: web.Request) -> web.Response:
-        if self.spec.provider == "meta":
-            token = _secret(self.settings.meta_verify_token)
-            query = request.query
-            if query.get("hub.mode") != "subscribe" or "hub.challenge" not in query:
-                return self.refuse(request, 400, "not a subscription handshake")
-            if token is None or not hmac.compare_digest(query.get("hub.verify_token", "").encode(), token.encode()):
-                return self.refuse(request, 403, "wrong or missing hub.verify_token")
-            log.info("%s: Meta subscription verified", self.name)
-            return web.Response(text=query["hub.challenge"])
-        if self.spec.provider == "x":
-            secret = self.secret()
-            crc_token = request.query.get("crc_token")
-            if not crc_token:
-                return self.refuse(request, 400, "no crc_token")
-            if secret is None:
-                return self.refuse(request, 401, "VEILLE_X_CONSUMER_SECRET is not configured")
-            return web.json_response(x_crc_response(secret, crc_token))
+        if self.provider.handshake is not None:
+            return await self.provider.handshake(self, request)
         return web.json_response({"ok": True, "source": self.name})
 
     async def handle_post(self, request: web.Request) -> web.Response:

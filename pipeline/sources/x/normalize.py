@@ -8,17 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    load_recording,
-    parse_time,
-    plain,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import Document
+from pipeline.sources.results import Collector, NormalizeResult
+from pipeline.sources.text import as_int, as_str, parse_time, plain
 
 _SKIPPED_EVENTS = ("favorite_events", "follow_events", "unfollow_events", "block_events", "unblock_events",
                    "mute_events", "unmute_events", "direct_message_events", "direct_message_indicate_typing_events",
@@ -27,32 +21,29 @@ _SKIPPED_EVENTS = ("favorite_events", "follow_events", "unfollow_events", "block
 
 def normalize_x_activity(payload: bytes, *, source_hint: str | None = None,
                          fetched_at: datetime | None = None) -> NormalizeResult:
-    def body(collector: Collector) -> None:
-        documents, rejects = load_recording(payload)
-        collector.add_rejects(rejects)
-        for document in documents:
-            data = document.data
-            if not isinstance(data, dict):
-                collector.reject(f"{document.ref}: expected an Account Activity event object", data, document.ref)
-                continue
-            source = source_hint or (f"x:user:{data['for_user_id']}" if data.get("for_user_id") else "x:webhook")
-            events = data.get("tweet_create_events")
-            deletions = data.get("tweet_delete_events")
-            if not isinstance(events, list) and not isinstance(deletions, list):
-                if not any(key in data for key in _SKIPPED_EVENTS):
-                    collector.reject(f"{document.ref}: no tweet_create_events or tweet_delete_events", data, document.ref)
-                continue
-            for n, tweet in enumerate(events or []):
-                _tweet(collector, tweet, f"{document.ref}.tweet_create_events[{n}]", source)
-            for n, deletion in enumerate(deletions or []):
-                status = deletion.get("status") if isinstance(deletion, dict) else None
-                native_id = as_str(status.get("id")) if isinstance(status, dict) else None
-                if native_id:
-                    collector.deleted(native_id, "post deleted (tweet_delete_events)", deletion)
-                else:
-                    collector.reject("delete event without status id", deletion, f"tweet_delete_events[{n}]")
+    def each_document(collector: Collector, document: Document) -> None:
+        data = document.data
+        if not isinstance(data, dict):
+            collector.reject(f"{document.ref}: expected an Account Activity event object", data, document.ref)
+            return
+        source = source_hint or (f"x:user:{data['for_user_id']}" if data.get("for_user_id") else "x:webhook")
+        events = data.get("tweet_create_events")
+        deletions = data.get("tweet_delete_events")
+        if not isinstance(events, list) and not isinstance(deletions, list):
+            if not any(key in data for key in _SKIPPED_EVENTS):
+                collector.reject(f"{document.ref}: no tweet_create_events or tweet_delete_events", data, document.ref)
+            return
+        for n, tweet in enumerate(events or []):
+            _tweet(collector, tweet, f"{document.ref}.tweet_create_events[{n}]", source)
+        for n, deletion in enumerate(deletions or []):
+            status = deletion.get("status") if isinstance(deletion, dict) else None
+            native_id = as_str(status.get("id")) if isinstance(status, dict) else None
+            if native_id:
+                collector.deleted(native_id, "post deleted (tweet_delete_events)", deletion)
+            else:
+                collector.reject("delete event without status id", deletion, f"tweet_delete_events[{n}]")
 
-    return run(Platform.twitter, payload, fetched_at, body)
+    return normalize_recording(Platform.twitter, payload, fetched_at, each_document)
 
 
 def _tweet(collector: Collector, tweet: Any, ref: str, source: str) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import orjson
 
-from pipeline.connectors.http import FetchError
-from pipeline.connectors.normalize import normalize_youtube
-from pipeline.connectors.runtime import LiveConnector, now_utc
+from pipeline.sources.http import FetchError
+from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.youtube.normalize import normalize_youtube
+from pipeline.sources.youtube.options import YouTubeOptions
 
 PAGE = 100
 MAX_PAGES = 10
@@ -26,6 +27,7 @@ def next_page_token(payload: bytes) -> str | None:
 
 class YouTubeConnector(LiveConnector):
     type = "youtube"
+    spec: YouTubeOptions
     default_base_url = "https://www.googleapis.com/youtube/v3"
 
     def streams(self) -> list[str]:

@@ -11,42 +11,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.connectors.normalize.common import (
-    Collector,
-    NormalizeResult,
-    as_int,
-    as_str,
-    html_to_text,
-    is_truncated,
-    join_text,
-    load_recording,
-    parse_time,
-    plain,
-    run,
-)
 from pipeline.mention import Platform
+from pipeline.sources.cassettes import normalize_recording
+from pipeline.sources.decoding import Document, each_object, is_truncated, whole_object
+from pipeline.sources.results import Collector, NormalizeResult
+from pipeline.sources.text import as_int, as_str, html_to_text, join_text, parse_time, plain
 
 
 def normalize_youtube(
     payload: bytes, *, source_hint: str | None = None, fetched_at: datetime | None = None
 ) -> NormalizeResult:
-    def body(collector: Collector) -> None:
-        documents, rejects = load_recording(payload)
-        collector.add_rejects(rejects)
-        for document in documents:
-            _walk(collector, document.data, document.ref, source_hint)
+    def each_document(collector: Collector, document: Document) -> None:
+        for data, ref in each_object(collector, document.data, document.ref):
+            _response(collector, data, ref, source_hint)
 
-    return run(Platform.youtube, payload, fetched_at, body)
+    return normalize_recording(Platform.youtube, payload, fetched_at, each_document)
 
 
-def _walk(collector: Collector, data: Any, ref: str, hint: str | None) -> None:
-    if isinstance(data, list):
-        for n, item in enumerate(data):
-            _walk(collector, item, f"{ref}[{n}]", hint)
-        return
-    if not isinstance(data, dict):
-        collector.reject(f"{ref}: expected a JSON object, got {type(data).__name__}", data, ref)
-        return
+def _response(collector: Collector, data: dict, ref: str, hint: str | None) -> None:
     if isinstance(data.get("error"), dict):
         collector.reject(f"API error: {as_str(data['error'].get('message')) or data['error'].get('code')}", data, ref)
         return
@@ -58,11 +40,7 @@ def _walk(collector: Collector, data: Any, ref: str, hint: str | None) -> None:
 
 
 def _resource(collector: Collector, item: Any, ref: str, hint: str | None) -> None:
-    if not isinstance(item, dict):
-        collector.reject(f"{ref}: expected a resource object", item, ref)
-        return
-    if is_truncated(item):
-        collector.reject("item cut off by a truncated payload", item, ref)
+    if not whole_object(collector, item, ref, "a resource object"):
         return
     kind = as_str(item.get("kind")) or ""
     snippet = item.get("snippet") if isinstance(item.get("snippet"), dict) else None

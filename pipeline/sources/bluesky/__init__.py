@@ -1,0 +1,1 @@
+"""Bluesky: the Jetstream websocket, recorded XRPC responses and the firehose."""

@@ -1,0 +1,1 @@
+"""Facebook pages and Instagram accounts: Meta webhooks and Graph API responses."""

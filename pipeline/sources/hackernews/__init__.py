@@ -1,0 +1,1 @@
+"""Hacker News: the Algolia search API and the Firebase items."""

@@ -1,0 +1,1 @@
+"""Mastodon: hashtag timelines, search and the streaming API of an instance."""

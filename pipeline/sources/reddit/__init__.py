@@ -1,0 +1,1 @@
+"""Reddit: subreddit listings, comments and search."""

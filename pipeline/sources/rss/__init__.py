@@ -1,0 +1,1 @@
+"""RSS, Atom and JSON Feed: polled with conditional GETs."""

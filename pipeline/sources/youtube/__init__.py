@@ -1,0 +1,1 @@
+"""YouTube: comment threads of videos and channels (Data API v3)."""
