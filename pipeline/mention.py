@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipeline import categories
 from pipeline.sources.registry import PLATFORMS
 
 MAX_TEXT_CHARS = 20_000
@@ -144,17 +145,7 @@ class Mention(BaseModel):
 
 
 Sentiment = Literal["negative", "neutral", "positive"]
-CATEGORIES: tuple[str, ...] = (
-    "complaint",
-    "troll",
-    "counterfeit",
-    "positive",
-    "review",
-    "neutral",
-    "false_information",
-    "copyright",
-    "legal_violation",
-)
+CATEGORIES: tuple[str, ...] = categories.names()  # each one defined in pipeline/categories.py
 
 
 class EnrichedMention(Mention):

@@ -29,6 +29,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipeline import categories
+
 MAX_SAMPLE_IDS = 20
 MAX_TOP_TERMS = 10
 
@@ -52,7 +54,9 @@ class AlertState(StrEnum):
     resolved = "resolved"
 
 
-AlertKind = Literal["negative_spike", "complaint_spike", "troll_spike", "volume_spike", "trend"]
+# the crisis series of the categories that have one (pipeline/categories.py): complaint_spike, troll_spike
+CATEGORY_SERIES = categories.spiking()
+AlertKind = Literal[("negative_spike", *CATEGORY_SERIES, "volume_spike", "trend")]
 Verdict = Literal["organic", "troll_raid"]
 AlertEvent = Literal["opened", "updated", "escalated", "reminded", "reopened", "acknowledged", "resolved"]
 AUTO = "auto"
@@ -64,8 +68,9 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-INCIDENT_OF_KIND = {"volume_spike": "crisis", "negative_spike": "crisis", "complaint_spike": "crisis",
-                    "troll_spike": "troll", "trend": "trend"}
+INCIDENT_OF_KIND = {"volume_spike": categories.CRISIS_INCIDENT, "negative_spike": categories.CRISIS_INCIDENT,
+                    **{series: category.spike_incident for series, category in CATEGORY_SERIES.items()},
+                    "trend": "trend"}
 
 
 def dedup_key(watch: str, kind: str) -> str:

@@ -1,7 +1,8 @@
 """The CM's action, priority and reply deadline for a tagged mention, from a playbook YAML.
 
-The shipped ``playbook.yaml`` is the default; an organisation's file (``Settings.playbook_file``) is merged
-over it key by key. :func:`plan` is pure: categories, platform and creation time in, a :class:`Plan` out.
+The shipped ``playbook.yaml`` (networks) and the categories' rules (``pipeline/categories.py``) are the default;
+an organisation's file (``Settings.playbook_file``) is merged over it key by key. :func:`plan` is pure: categories,
+platform and creation time in, a :class:`Plan` out.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.categories import playbook_rules
 from pipeline.inbox.triage import BASE_URGENCY, Signals, Urgency, delay_in_range, urgency
 from pipeline.mention import CATEGORIES
 
@@ -131,8 +133,8 @@ def _merge(base: dict, override: dict) -> dict:
 
 
 def load_playbook(override_file: Path | None = None) -> Playbook:
-    """The shipped playbook, with the organisation's file (if any) merged over it."""
-    data = yaml.safe_load(DEFAULT_PLAYBOOK_FILE.read_text(encoding="utf-8"))
+    """The shipped playbook and the categories' rules, with the organisation's file (if any) merged over them."""
+    data = {**yaml.safe_load(DEFAULT_PLAYBOOK_FILE.read_text(encoding="utf-8")), "categories": playbook_rules()}
     if override_file is not None:
         override = yaml.safe_load(Path(override_file).read_text(encoding="utf-8")) or {}
         if not isinstance(override, dict):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.categories import not_praise
 from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, category_head, load_bundle
 from pipeline.tagging.features import polarity_lexicons, profanity_features
@@ -34,7 +35,7 @@ DECLARED_LANGUAGE_OVERRIDE = 0.9
 # Codes sources use for "unknown", "no linguistic content", "several": not a hint.
 NOT_A_LANGUAGE = {"und", "zxx", "mul", "mis", "qme", "qht", "art"}
 # Categories under which a positive sentiment is not praise.
-NOT_PRAISE = {"complaint", "troll", "legal_violation", "false_information", "counterfeit", "copyright"}
+NOT_PRAISE = not_praise()
 
 
 def _other_language_code(text: str) -> str:

@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pipeline.alerts.model import Detection, Severity
+from pipeline.alerts.model import CATEGORY_SERIES, Detection, Severity
 from pipeline.alerts.raid import RaidConfig, SpikeMention, raid_verdict
+from pipeline.categories import CRISIS_INCIDENT
 from pipeline.trends.signals import Signal
 from pipeline.trends.spikes import SpikeAssessment, SpikeConfig, SpikeDetector
 from pipeline.trends.terms import Term
@@ -54,27 +55,29 @@ from pipeline.trends.terms import Term
 if TYPE_CHECKING:
     from pipeline.trends.backfill import BackfillHistory
 
-SERIES = ("volume_spike", "negative_spike", "complaint_spike", "troll_spike")
-CRISIS_PREFERENCE = ("complaint_spike", "negative_spike", "volume_spike")
-LABELS = {"volume_spike": "", "negative_spike": "negative ", "complaint_spike": "complaint ", "troll_spike": "troll "}
+# Every mention, the negative ones, and one series per category that has one (pipeline/categories.py:
+# complaint_spike joins the crisis incident, troll_spike is an incident of its own).
+SERIES = ("volume_spike", "negative_spike", *CATEGORY_SERIES)
+CRISIS_PREFERENCE = (*(s for s, c in CATEGORY_SERIES.items() if c.spike_incident == CRISIS_INCIDENT),
+                     "negative_spike", "volume_spike")
+OWN_INCIDENT_SERIES = tuple(s for s, c in CATEGORY_SERIES.items() if c.spike_incident != CRISIS_INCIDENT)
+LABELS = {"volume_spike": "", "negative_spike": "negative ",
+          **{s: f"{c.label_en} " for s, c in CATEGORY_SERIES.items()}}
 MAX_FUTURE = timedelta(minutes=10)
 MAX_BASELINE_POINTS = 4032  # 14 days of 5-minute intervals per series
 STATE_VERSION = 2
-NEGATIVE, COMPLAINT, TROLL = 1, 2, 4
+NEGATIVE = 1
+# one bit per series: negative 1, complaint 2, troll 4 (in the evidence the state keeps)
+FLAG_OF_SERIES = {"negative_spike": NEGATIVE, **{s: 2 << i for i, s in enumerate(CATEGORY_SERIES)}}
 
 
 def _flags(signal: Signal) -> int:
-    return (NEGATIVE if signal.negative else 0) | (COMPLAINT if signal.complaint else 0) | (TROLL if signal.troll else 0)
+    return (NEGATIVE if signal.negative else 0) | sum(
+        FLAG_OF_SERIES[s] for s, c in CATEGORY_SERIES.items() if getattr(signal, c.name))
 
 
 def _in_series(flags: int, series: str) -> bool:
-    if series == "negative_spike":
-        return bool(flags & NEGATIVE)
-    if series == "complaint_spike":
-        return bool(flags & COMPLAINT)
-    if series == "troll_spike":
-        return bool(flags & TROLL)
-    return True
+    return bool(flags & FLAG_OF_SERIES[series]) if series in FLAG_OF_SERIES else True
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +212,7 @@ class WatchMonitor:
             if interval_start < self.closed_until:
                 return
         tick = seconds - seconds % self._tick
-        counts = self.counts.setdefault(tick, [0, 0, 0, 0])
+        counts = self.counts.setdefault(tick, [0] * len(SERIES))
         flags = _flags(signal)
         for index, series in enumerate(SERIES):
             if _in_series(flags, series):
@@ -327,7 +330,7 @@ class WatchMonitor:
         history = int(self.config.spike.history.total_seconds())
         start = max(self.closed_until, end - history - history % self._interval)  # a long silence: one history of zeros
         for interval_start in range(start, end, self._interval):
-            totals = [0, 0, 0, 0]
+            totals = [0] * len(SERIES)
             for tick in range(interval_start, interval_start + self._interval, self._tick):
                 counts = self.counts.pop(tick, None)
                 if counts:
@@ -362,7 +365,7 @@ class WatchMonitor:
         return self._needed[interval_start]
 
     def _partial(self, boundary: int) -> list[int]:
-        totals = [0, 0, 0, 0]
+        totals = [0] * len(SERIES)
         for tick in range(self.closed_until, boundary, self._tick):
             counts = self.counts.get(tick)
             if counts:
@@ -379,7 +382,7 @@ class WatchMonitor:
         assessments = {s: self.detectors[s].peek(partial[i], moment) for i, s in enumerate(SERIES)}
         detections = []
         crisis = next((s for s in CRISIS_PREFERENCE if assessments[s].spiking), None)
-        for series in (crisis, "troll_spike" if assessments["troll_spike"].spiking else None):
+        for series in (crisis, *(s for s in OWN_INCIDENT_SERIES if assessments[s].spiking)):
             if series:
                 detections.append(self._detection(series, assessments[series], boundary))
         return detections
@@ -392,7 +395,7 @@ class WatchMonitor:
         if self.watermark is None:
             return []
         until = self.watermark + 1
-        partial = [0, 0, 0, 0]
+        partial = [0] * len(SERIES)
         for tick, counts in self.counts.items():
             if self.closed_until <= tick < until:
                 partial = [a + b for a, b in zip(partial, counts, strict=True)]

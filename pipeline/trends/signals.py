@@ -25,12 +25,16 @@ from typing import Any, Literal
 
 import orjson
 
+from pipeline import categories
 from pipeline.alerts.raid import text_sketch
 from pipeline.trends.terms import NO_PRODUCTS, ProductMatcher, Term, extract_terms
 
 MAX_SIGNAL_TERMS = 48  # hashtags, @mentions and products come first, then keywords in reading order
 MAX_TERM_CHARS = 64
 MAX_SIGNAL_RECORD_BYTES = 256 * 1024 - 1024  # Kafka's default limit is 1 MB; 1 KB left for the record's framing
+# The categories with a crisis series (pipeline/categories.py): a signal says whether its mention has each one,
+# in a boolean field of that name (tests/unit/test_categories.py checks that :class:`Signal` has them all).
+SERIES_CATEGORIES = tuple(category.name for category in categories.spiking().values())
 
 
 def _time(value: Any) -> datetime:
@@ -44,7 +48,7 @@ class Signal:
     id: str
     at: datetime
     negative: bool
-    complaint: bool
+    complaint: bool  # one field per SERIES_CATEGORIES entry
     troll: bool
     sketch: str  # pipeline.alerts.raid.text_sketch of the text: near-copies are found without the text
     author: str
@@ -54,7 +58,8 @@ class Signal:
 
     def to_json(self) -> dict[str, Any]:
         data = {"type": "mention", "watch": self.watch, "id": self.id, "at": self.at.isoformat(),
-                "negative": self.negative, "complaint": self.complaint, "troll": self.troll, "sketch": self.sketch,
+                "negative": self.negative, **{name: getattr(self, name) for name in SERIES_CATEGORIES},
+                "sketch": self.sketch,
                 "author": self.author, "followers": self.followers, "terms": [list(term) for term in self.terms]}
         if self.partition is not None:
             data["partition"] = self.partition
@@ -68,8 +73,8 @@ class Signal:
             sketch = text_sketch(str(data.get("text") or ""))
         partition = data.get("partition")
         return cls(watch=str(data["watch"]), id=str(data["id"]), at=_time(data["at"]),
-                   negative=bool(data.get("negative")), complaint=bool(data.get("complaint")),
-                   troll=bool(data.get("troll")), sketch=str(sketch), author=str(data.get("author") or ""),
+                   negative=bool(data.get("negative")), **{name: bool(data.get(name)) for name in SERIES_CATEGORIES},
+                   sketch=str(sketch), author=str(data.get("author") or ""),
                    followers=data.get("followers"), terms=bounded_terms(Term(k, t) for k, t in data.get("terms") or ()),
                    partition=partition if isinstance(partition, int) else None)
 
@@ -152,7 +157,7 @@ def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODU
     watches = [w for w in document.get("watch") or () if isinstance(w, str) and w]
     if not watches:
         return []
-    categories = set(document.get("categories") or ())
+    tagged = set(document.get("categories") or ())
     author = document.get("author") or {}
     text = str(document.get("text") or "")
     title = document.get("title")
@@ -160,8 +165,8 @@ def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODU
     sketch = text_sketch(text)
     return [Signal(
         watch=watch, id=str(document["id"]), at=_time(document["created_at"]),
-        negative=document.get("sentiment") == "negative", complaint="complaint" in categories,
-        troll="troll" in categories, sketch=sketch, author=str(author.get("id") or ""),
+        negative=document.get("sentiment") == "negative", **{name: name in tagged for name in SERIES_CATEGORIES},
+        sketch=sketch, author=str(author.get("id") or ""),
         followers=author.get("followers"), terms=terms, partition=partition,
     ) for watch in dict.fromkeys(watches)]
 
