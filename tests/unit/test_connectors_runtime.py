@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 import httpx
 import orjson
 import pytest
-from aiohttp import web
 
+from local_server import serving
 from pipeline.settings import Settings
 from pipeline.sources.checkpoint import CheckpointStore, RecentIds, latest_by_key
 from pipeline.sources.mastodon.normalize import normalize_mastodon
@@ -147,17 +147,8 @@ def test_connectors_runtime_skipped_rejects(reason, skipped):
 @asynccontextmanager
 async def receiver(sink):
     connectors = [connector(sink, source=name, cls=WebhookConnector) for name in ("meta", "xhook", "push")]
-    app = build_app(connectors, 4096)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        await runner.cleanup()
+    async with serving(build_app(connectors, 4096)) as base_url, httpx.AsyncClient(base_url=base_url) as client:
+        yield client
 
 
 META_EVENT = orjson.dumps({"object": "page", "entry": [{"id": "55", "time": 1763625600, "changes": [{

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 import httpx
 import orjson
-from aiohttp import web
 
+from local_server import serving
 from pipeline.settings import Settings
 from pipeline.sources.checkpoint import CheckpointStore
 from pipeline.sources.runtime import ConnectorContext
@@ -50,16 +50,9 @@ async def receiver(sink):
     settings = Settings(topic_prefix="t.", webhook_secret="generic-secret", webhook_max_body_bytes=4096)
     watches = Watches.from_yaml(WATCHES)
     context = ConnectorContext(settings, sink, watches, CheckpointStore(settings, sink, None))
-    runner = web.AppRunner(build_app([WebhookConnector(watches.sources["push"], context)], 4096))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        await runner.cleanup()
+    app = build_app([WebhookConnector(watches.sources["push"], context)], 4096)
+    async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url) as client:
+        yield client
 
 
 def signed(body):
