@@ -329,13 +329,17 @@ def check_fields(objects: list[SavedObject], mappings: Mapping[str, Mapping[str,
                 require(f"{obj.where} column", name, types)
             for name, _direction in obj.attributes.get("sort", []):
                 require(f"{obj.where} sort", name, types, aggregatable=True)
-            query = source.get("query", {})
-            if query.get("language") == "kuery":
-                for name in kql_fields(query.get("query", "")):
-                    require(f"{obj.where} query", name, types)
-            for name in filter_fields(source.get("filter", [])):
-                require(f"{obj.where} filter", name, types)
+            _require_query_fields(require, obj.where, source.get("query", {}), source.get("filter", []), types)
     return problems
+
+
+def _require_query_fields(require, where: str, query: Mapping[str, Any], filters: list, types) -> None:
+    """The fields that a saved object's KQL query and its filters name must be in ``types``."""
+    if query.get("language") == "kuery":
+        for name in kql_fields(query.get("query", "")):
+            require(f"{where} query", name, types)
+    for name in filter_fields(filters):
+        require(f"{where} filter", name, types)
 
 
 def _check_lens(obj: SavedObject, fields_of, require) -> list[str]:
@@ -381,13 +385,8 @@ def _check_lens(obj: SavedObject, fields_of, require) -> list[str]:
             problems.append(f"{obj.where}: visualisation layer {layer_id!r} is not a datasource layer")
         for missing in sorted(accessors - set(columns)):
             problems.append(f"{obj.where}: visualisation reads column {missing!r}, which layer {layer_id!r} does not have")
-    query = state.get("query", {})
     for types in layer_types.values():
-        if query.get("language") == "kuery":
-            for name in kql_fields(query.get("query", "")):
-                require(f"{obj.where} query", name, types)
-        for name in filter_fields(state.get("filters", [])):
-            require(f"{obj.where} filter", name, types)
+        _require_query_fields(require, obj.where, state.get("query", {}), state.get("filters", []), types)
     return problems
 
 

@@ -16,12 +16,11 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
-from pipeline.timestamps import parse_iso
 from pipeline.settings import Settings
 from pipeline.sinks.elasticsearch import ensure_index, index_template
+from pipeline.sinks.field_types import DATE, KEYWORD
+from pipeline.timestamps import parse_iso
 
-_KEYWORD = {"type": "keyword", "ignore_above": 1024}
-_DATE = {"type": "date"}
 MAX_NOTE_CHARS = 2000
 MAX_NAME_CHARS = 80
 PAGE_SIZE = 500
@@ -29,21 +28,21 @@ CLOCK_SLACK = timedelta(minutes=2)  # a browser's clock a little ahead of the se
 MAX_STATES = 20_000  # answered mentions read for one set of figures; beyond, the figures say they are partial
 
 INBOX_PROPERTIES: dict[str, Any] = {
-    "mention_id": _KEYWORD,
-    "assignee": _KEYWORD,
-    "assigned_at": _DATE,
-    "assigned_by": _KEYWORD,
-    "notes": {"properties": {"at": _DATE, "by": _KEYWORD, "text": {"type": "text"}}},
-    "answered_at": _DATE,
-    "answered_by": _KEYWORD,
-    "reply_by": _DATE,
-    "created_at": _DATE,
-    "platform": _KEYWORD,
-    "network": _KEYWORD,
-    "categories": _KEYWORD,
-    "watch": _KEYWORD,
-    "thread": _KEYWORD,
-    "updated_at": _DATE,
+    "mention_id": KEYWORD,
+    "assignee": KEYWORD,
+    "assigned_at": DATE,
+    "assigned_by": KEYWORD,
+    "notes": {"properties": {"at": DATE, "by": KEYWORD, "text": {"type": "text"}}},
+    "answered_at": DATE,
+    "answered_by": KEYWORD,
+    "reply_by": DATE,
+    "created_at": DATE,
+    "platform": KEYWORD,
+    "network": KEYWORD,
+    "categories": KEYWORD,
+    "watch": KEYWORD,
+    "thread": KEYWORD,
+    "updated_at": DATE,
 }
 ACTIONS = ("assign", "note", "answer", "reopen")
 

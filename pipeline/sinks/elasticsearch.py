@@ -20,24 +20,21 @@ from elasticsearch.helpers import async_streaming_bulk
 
 from pipeline.mention import CATEGORIES
 from pipeline.settings import Settings
+from pipeline.sinks.field_types import DATE, KEYWORD, LONG
 
 log = logging.getLogger(__name__)
 
-_KEYWORD = {"type": "keyword", "ignore_above": 1024}
-_DATE = {"type": "date"}
-_LONG = {"type": "long"}
-
 MENTION_PROPERTIES: dict[str, Any] = {
-    "id": _KEYWORD,
-    "platform": _KEYWORD,
-    "native_id": _KEYWORD,
-    "source": _KEYWORD,
+    "id": KEYWORD,
+    "platform": KEYWORD,
+    "native_id": KEYWORD,
+    "source": KEYWORD,
     "author": {
         "properties": {
-            "id": _KEYWORD,
-            "handle": _KEYWORD,
-            "name": {"type": "text", "fields": {"keyword": _KEYWORD}},
-            "followers": _LONG,
+            "id": KEYWORD,
+            "handle": KEYWORD,
+            "name": {"type": "text", "fields": {"keyword": KEYWORD}},
+            "followers": LONG,
         }
     },
     "text": {
@@ -49,28 +46,28 @@ MENTION_PROPERTIES: dict[str, Any] = {
         "type": "text",
         "fields": {"fr": {"type": "text", "analyzer": "french"}, "en": {"type": "text", "analyzer": "english"}},
     },
-    "language": _KEYWORD,
-    "url": _KEYWORD,
-    "created_at": _DATE,
-    "fetched_at": _DATE,
-    "metrics": {"properties": {"likes": _LONG, "shares": _LONG, "replies": _LONG, "views": _LONG}},
-    "parent_id": _KEYWORD,
-    "conversation_id": _KEYWORD,
-    "watch": _KEYWORD,
+    "language": KEYWORD,
+    "url": KEYWORD,
+    "created_at": DATE,
+    "fetched_at": DATE,
+    "metrics": {"properties": {"likes": LONG, "shares": LONG, "replies": LONG, "views": LONG}},
+    "parent_id": KEYWORD,
+    "conversation_id": KEYWORD,
+    "watch": KEYWORD,
     "truncated": {"type": "boolean"},
-    "lang": _KEYWORD,
-    "sentiment": _KEYWORD,
+    "lang": KEYWORD,
+    "sentiment": KEYWORD,
     "sentiment_score": {"type": "float"},
-    "categories": _KEYWORD,
+    "categories": KEYWORD,
     "scores": {"properties": {c: {"type": "float"} for c in CATEGORIES}},
-    "action": _KEYWORD,
-    "priority": _KEYWORD,
-    "reply_by": _DATE,
-    "tagged_at": _DATE,
-    "tagger": _KEYWORD,
-    "ingested_at": _DATE,
-    "indexed_at": _DATE,
-    "content_hash": _KEYWORD,
+    "action": KEYWORD,
+    "priority": KEYWORD,
+    "reply_by": DATE,
+    "tagged_at": DATE,
+    "tagger": KEYWORD,
+    "ingested_at": DATE,
+    "indexed_at": DATE,
+    "content_hash": KEYWORD,
 }
 
 

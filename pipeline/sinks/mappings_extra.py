@@ -8,49 +8,46 @@ from __future__ import annotations
 
 from typing import Any
 
-_KEYWORD = {"type": "keyword", "ignore_above": 1024}
-_DATE = {"type": "date"}
-_LONG = {"type": "long"}
-_DOUBLE = {"type": "double"}
+from pipeline.sinks.field_types import DATE, DOUBLE, KEYWORD, LONG
 
 ALERT_PROPERTIES: dict[str, Any] = {
-    "id": _KEYWORD,
-    "dedup_key": _KEYWORD,
-    "watch": _KEYWORD,
-    "kind": _KEYWORD,
-    "severity": _KEYWORD,  # info | warning | critical
-    "peak_severity": _KEYWORD,  # the highest severity a person was told of
-    "state": _KEYWORD,  # open | acknowledged | resolved
-    "last_event": _KEYWORD,
-    "opened_at": _DATE,
-    "updated_at": _DATE,
-    "notified_at": _DATE,
-    "acknowledged_at": _DATE,
-    "acknowledged_by": _KEYWORD,
-    "resolved_at": _DATE,
-    "resolved_by": _KEYWORD,
-    "update_count": _LONG,
-    "title": {"type": "text", "fields": {"keyword": _KEYWORD}},
+    "id": KEYWORD,
+    "dedup_key": KEYWORD,
+    "watch": KEYWORD,
+    "kind": KEYWORD,
+    "severity": KEYWORD,  # info | warning | critical
+    "peak_severity": KEYWORD,  # the highest severity a person was told of
+    "state": KEYWORD,  # open | acknowledged | resolved
+    "last_event": KEYWORD,
+    "opened_at": DATE,
+    "updated_at": DATE,
+    "notified_at": DATE,
+    "acknowledged_at": DATE,
+    "acknowledged_by": KEYWORD,
+    "resolved_at": DATE,
+    "resolved_by": KEYWORD,
+    "update_count": LONG,
+    "title": {"type": "text", "fields": {"keyword": KEYWORD}},
     "explanation": {"type": "text"},
-    "top_terms": _KEYWORD,
-    "sample_ids": _KEYWORD,
-    "baseline": _DOUBLE,
-    "observed": _DOUBLE,
-    "score": _DOUBLE,
-    "verdict": _KEYWORD,  # organic | troll_raid
+    "top_terms": KEYWORD,
+    "sample_ids": KEYWORD,
+    "baseline": DOUBLE,
+    "observed": DOUBLE,
+    "score": DOUBLE,
+    "verdict": KEYWORD,  # organic | troll_raid
 }
 
 TREND_PROPERTIES: dict[str, Any] = {
-    "id": _KEYWORD,  # watch, term and window: a replay overwrites instead of duplicating
-    "term": _KEYWORD,
-    "term_kind": _KEYWORD,  # keyword | hashtag | product
-    "mentions": _LONG,  # mentions of the watch in the window
-    "watch": _KEYWORD,
-    "window_start": _DATE,
-    "window_end": _DATE,
-    "count": _LONG,
-    "baseline": _DOUBLE,
-    "burst_score": _DOUBLE,
+    "id": KEYWORD,  # watch, term and window: a replay overwrites instead of duplicating
+    "term": KEYWORD,
+    "term_kind": KEYWORD,  # keyword | hashtag | product
+    "mentions": LONG,  # mentions of the watch in the window
+    "watch": KEYWORD,
+    "window_start": DATE,
+    "window_end": DATE,
+    "count": LONG,
+    "baseline": DOUBLE,
+    "burst_score": DOUBLE,
     "emerging": {"type": "boolean"},
-    "sample_ids": _KEYWORD,
+    "sample_ids": KEYWORD,
 }

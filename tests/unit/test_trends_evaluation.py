@@ -7,15 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from pipeline.trends.evaluation import (
-    NabFileScore,
-    WindowMatch,
-    harmonic_f1,
-    leave_one_series_out,
-    match_windows,
-    nab_probation_rows,
-    nab_windows_detected,
-)
+from pipeline.trends.evaluation import (NabFileScore, WindowMatch, harmonic_f1, leave_one_series_out, match_windows,
+                                       nab_probation_rows, nab_windows_detected)
 
 T0 = datetime(2015, 3, 1)
 
