@@ -14,24 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import orjson
 
-from agents.app import (
-    acknowledged_when_done,
-    alerts_topic,
-    app,
-    dead_letter_topic,
-    event_context,
-    send_and_confirm,
-    settings,
-    signals_topic,
-    table,
-)
+from agents.app import alerts_topic, app, dead_letter_topic, settings, signals_topic, table, topic
 from agents.erasures import erasures
 from agents.per_watch import read_signals, run_per_watch
+from agents.runtime import acknowledged_when_done, event_context, send_and_confirm
 from pipeline import topics as t
 from pipeline.alerts.model import (
     Alert,
@@ -45,30 +36,21 @@ from pipeline.alerts.store import AlertStore, wait_for_alert_indices
 from pipeline.alerts.wiring import delivery_from_settings
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import make_client
-from pipeline.trends.crisis import CrisisConfig, WatchMonitor
+from pipeline.trends.agent_config import alert_cooldown, auto_resolve_after, crisis_config
+from pipeline.trends.backfill import BACKFILL_TOPIC, BackfillError, BackfillHistory
+from pipeline.trends.crisis import WatchMonitor
 from pipeline.trends.records import read_state, state_records
 from pipeline.trends.signals import AlertAction, Signal
-from pipeline.trends.spikes import SpikeConfig
 
 log = logging.getLogger(__name__)
 
-config = CrisisConfig(
-    spike=SpikeConfig(
-        threshold=settings.crisis_threshold, min_volume=settings.crisis_min_volume,
-        window=timedelta(minutes=settings.crisis_window_minutes), history=timedelta(days=settings.crisis_history_days),
-        warmup=timedelta(hours=settings.crisis_warmup_hours), cooldown=timedelta(0),
-    ),
-    interval=timedelta(seconds=settings.crisis_interval_seconds),
-    tick=timedelta(seconds=settings.crisis_tick_seconds),
-    source_partitions=next(spec.partitions for spec in t.load_topics(settings.topics_file) if spec.name == t.RAW),
-    idle_after=timedelta(seconds=settings.crisis_idle_seconds),
-    max_skew=timedelta(hours=settings.crisis_max_skew_hours),
-    critical_threshold=max(settings.crisis_critical_threshold, settings.crisis_threshold),
-)
-cooldown = timedelta(minutes=settings.crisis_cooldown_minutes)
-quiet_to_resolve = timedelta(minutes=settings.crisis_auto_resolve_minutes)
+config = crisis_config(settings, next(spec.partitions for spec in t.load_topics(settings.topics_file)
+                                     if spec.name == t.RAW))
+cooldown = alert_cooldown(settings)
+quiet_to_resolve = auto_resolve_after(settings)
 INCIDENTS = ("crisis", "troll")
 
+backfill_topic = topic(BACKFILL_TOPIC)
 monitor_state = table("crisis-monitors", t.SIGNALS, key_type=bytes, value_type=bytes)
 alert_table = table("crisis-alerts", t.SIGNALS, key_type=bytes, value_type=bytes)  # dedup key → alert
 monitors: dict[str, WatchMonitor] = {}
@@ -163,6 +145,30 @@ async def detect_crises(stream):
     finally:
         _runtime.pop("store", None)
         await client.close()
+
+
+@app.agent(backfill_topic)
+async def learn_backfills(stream):
+    """``veille backfill``'s histories: each watch's monitor learns the baselines older than what it has
+    counted itself (pipeline/trends/backfill.py), and its state is saved at once."""
+    async for event in stream.events():
+        message = event.message
+        try:
+            history = BackfillHistory.from_json(orjson.loads(message.value))
+        except (ValueError, BackfillError) as exc:
+            log.error("backfill at %s[%s]@%s unreadable: %s", message.topic, message.partition, message.offset, exc)
+            await send_and_confirm([(dead_letter_topic, None, orjson.dumps(dead_letter(
+                f"unreadable backfill: {exc}", "crisis", topic=message.topic, partition=message.partition,
+                offset=message.offset, raw=message.value)))])
+            continue
+        with event_context(event):
+            monitor = _monitor(history.watch)
+            learnt = monitor.learn_history(history)
+            _save(history.watch, monitor)
+        saved_at[history.watch] = time.monotonic()
+        log.info("backfill of watch %s (%s, %s[%s]@%s): learnt %d of %d interval(s) of %d s", history.watch,
+                 history.source or "no source given", message.topic, message.partition, message.offset, learnt,
+                 history.intervals, history.interval)
 
 
 async def _publish(changed: list[Alert], store: AlertStore) -> None:

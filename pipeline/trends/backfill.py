@@ -10,7 +10,7 @@ sending the same history again changes nothing.
 History comes from:
 
 - a CSV of counts: a ``timestamp`` column and one or more of ``volume``, ``negative``, ``complaint``,
-  ``troll``; each row adds its counts to the interval its timestamp falls in (rows of hourly counts with
+  ``troll`` (one column per series of the crisis monitor, named without ``_spike``); each row adds its counts to the interval its timestamp falls in (rows of hourly counts with
   ``--interval 3600``, or any finer spacing). A missing ``volume`` column is the sum of nothing: give it;
 - a CSV of mentions: a ``timestamp`` column and ``sentiment`` (``negative`` counts as negative) and/or
   ``categories`` (``complaint``, ``troll``, separated by ``;``, ``,`` or ``|``); one row per mention;
@@ -44,7 +44,8 @@ from pipeline.trends.crisis import SERIES
 from pipeline.trends.spikes import SpikeConfig
 
 BACKFILL_TOPIC = "watch.backfill"
-COLUMNS = {"volume": "volume_spike", "negative": "negative_spike", "complaint": "complaint_spike", "troll": "troll_spike"}
+COLUMNS = {series.removesuffix("_spike"): series for series in SERIES}  # volume, negative, complaint, troll
+CATEGORY_SERIES = SERIES[2:]  # after volume and negative, one series per category: complaint_spike counts "complaint"
 MAX_BACKFILL_POINTS = 4032  # per series: 28 days at 10 minutes, 14 days at 5
 MAX_BACKFILL_RECORD_BYTES = 255 * 1024
 _DEFAULTS = SpikeConfig()
@@ -131,14 +132,18 @@ class HistoryCounter:
         self.interval = interval
         self.buckets: dict[int, list[int]] = {}
 
-    def add(self, at: datetime, volume: int = 1, negative: int = 0, complaint: int = 0, troll: int = 0) -> None:
+    def add(self, at: datetime, counts: Mapping[str, int]) -> None:
+        """Add counts (series name → count; a series left out adds 0) to the interval ``at`` is in."""
         seconds = int(at.timestamp())
-        bucket = self.buckets.setdefault(seconds - seconds % self.interval, [0, 0, 0, 0])
-        for index, value in enumerate((volume, negative, complaint, troll)):
-            bucket[index] += value
+        bucket = self.buckets.setdefault(seconds - seconds % self.interval, [0] * len(SERIES))
+        for index, series in enumerate(SERIES):
+            bucket[index] += counts.get(series, 0)
 
-    def add_mention(self, at: datetime, negative: bool, complaint: bool, troll: bool) -> None:
-        self.add(at, 1, int(negative), int(complaint), int(troll))
+    def add_mention(self, at: datetime, negative: bool, categories: Iterable[str] = ()) -> None:
+        """One mention: it counts in volume, in negative if ``negative``, and in each category's series."""
+        found = set(categories)
+        self.add(at, {SERIES[0]: 1, SERIES[1]: int(negative),
+                      **{series: 1 for series in CATEGORY_SERIES if series.removesuffix("_spike") in found}})
 
     def history(self, watch: str, slot_seconds: int = _DEFAULTS.slot_seconds, until: datetime | None = None,
                 source: str = "", max_points: int = MAX_BACKFILL_POINTS, max_bytes: int = MAX_BACKFILL_RECORD_BYTES,
@@ -201,10 +206,10 @@ def count_csv(lines: Iterable[str], counter: HistoryCounter) -> str:
     sentiment = header.index("sentiment") if "sentiment" in header else None
     category = next((header.index(name) for name in ("categories", "category") if name in header), None)
     if count_columns and (sentiment is not None or category is not None):
-        raise BackfillError("line 1: give either counts (volume, negative, complaint, troll) or mentions "
+        raise BackfillError(f"line 1: give either counts ({', '.join(COLUMNS)}) or mentions "
                             "(sentiment, categories), not both")
     if not count_columns and sentiment is None and category is None:
-        raise BackfillError("line 1: need count columns (volume, negative, complaint, troll) or mention "
+        raise BackfillError(f"line 1: need count columns ({', '.join(COLUMNS)}) or mention "
                             "columns (sentiment, categories) beside timestamp")
     for row in reader:
         line = reader.line_num
@@ -214,7 +219,7 @@ def count_csv(lines: Iterable[str], counter: HistoryCounter) -> str:
             raise BackfillError(f"line {line}: {len(row)} fields, the header has {len(header)}")
         at = _utc(row[time_column], f"line {line}")
         if count_columns:
-            values = {}
+            values: dict[str, int] = {}
             for series, column in count_columns.items():
                 try:
                     value = float(row[column])
@@ -223,21 +228,19 @@ def count_csv(lines: Iterable[str], counter: HistoryCounter) -> str:
                 if not (math.isfinite(value) and value >= 0 and value == int(value)):
                     raise BackfillError(f"line {line}: {header[column]} {row[column][:60]!r} is not a whole count")
                 values[series] = int(value)
-            counter.add(at, values.get("volume_spike", 0), values.get("negative_spike", 0),
-                        values.get("complaint_spike", 0), values.get("troll_spike", 0))
+            counter.add(at, values)
         else:
             categories = _categories(row[category]) if category is not None else set()
             negative = sentiment is not None and row[sentiment].strip().casefold() == "negative"
-            counter.add_mention(at, negative, "complaint" in categories, "troll" in categories)
+            counter.add_mention(at, negative, categories)
     return "counts" if count_columns else "mentions"
 
 
 def count_document(document: Mapping[str, Any], counter: HistoryCounter) -> None:
     """Add one enriched mention (as on ``mentions.enriched``) to ``counter``, flagged as the tag stage flags
-    its signals (pipeline/trends/signals.py: negative sentiment, complaint and troll categories)."""
-    categories = set(document.get("categories") or ())
+    its signals (pipeline/trends/signals.py: negative sentiment, the categories that have a series)."""
     counter.add_mention(_utc(str(document["created_at"]), f"mention {document.get('id')}"),
-                        document.get("sentiment") == "negative", "complaint" in categories, "troll" in categories)
+                        document.get("sentiment") == "negative", document.get("categories") or ())
 
 
 def watch_span(history: BackfillHistory) -> timedelta:

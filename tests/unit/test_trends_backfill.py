@@ -34,7 +34,7 @@ def steady_history(days=4, per_hour=30, seed=1, end=LIVE) -> BackfillHistory:
         moment += timedelta(seconds=rng.expovariate(per_hour / 3600))
         if moment >= end:
             break
-        counter.add_mention(moment, rng.random() < 0.2, rng.random() < 0.03, False)
+        counter.add_mention(moment, rng.random() < 0.2, ["complaint"] if rng.random() < 0.03 else [])
     return counter.history("acme", until=end, source="test")
 
 
@@ -97,8 +97,8 @@ def test_trends_backfill_documents_are_flagged_as_signals_are():
 
 def test_trends_backfill_history_runs_to_until_with_zeros_and_leaves_its_filling_interval_out():
     counter = HistoryCounter(300)
-    counter.add(T0, 3)
-    counter.add(T0 + timedelta(minutes=31), 2)  # in the interval "until" falls in: still filling
+    counter.add(T0, {"volume_spike": 3})
+    counter.add(T0 + timedelta(minutes=31), {"volume_spike": 2})  # in the interval "until" falls in: still filling
     history = counter.history("acme", until=T0 + timedelta(minutes=32))
     assert history.counts["volume_spike"] == [3, 0, 0, 0, 0, 0]
     assert history.end == int((T0 + timedelta(minutes=30)).timestamp())
@@ -107,7 +107,7 @@ def test_trends_backfill_history_runs_to_until_with_zeros_and_leaves_its_filling
 def test_trends_backfill_long_history_is_coarsened_then_cut_to_stay_bounded():
     counter = HistoryCounter(300)
     for hour in range(24 * 40):  # 40 days: too many 5-minute points even at 10 minutes
-        counter.add(T0 + timedelta(hours=hour), 10**9)
+        counter.add(T0 + timedelta(hours=hour), {"volume_spike": 10**9})
     history = counter.history("acme", max_points=4032)
     assert history.interval == 600 and history.intervals == 4032
     assert history.end == int((T0 + timedelta(hours=24 * 40 - 1, minutes=10)).timestamp())  # the newest are kept

@@ -1,0 +1,136 @@
+"""``veille backfill WATCH``: learn a watch's crisis baselines from history (a CSV, the Kafka log), so that a
+new watch does not wait a day blind. The counts go to the running crisis agent as one record on the
+``watch.backfill`` topic; formats and rules in pipeline/trends/backfill.py."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import typer
+
+from pipeline.cli import app
+from pipeline.settings import Settings, get_settings
+from pipeline.sinks.kafka import KafkaRecordSink, kafka_connection_options
+from pipeline.topics import ENRICHED
+from pipeline.trends.backfill import BACKFILL_TOPIC, BackfillError, BackfillHistory, HistoryCounter, count_csv, count_document
+
+
+def _watch_matcher(settings: Settings, watch: str) -> Callable[[dict], bool]:
+    """Whether an enriched mention belongs to ``watch``: it matched it when tagged, or the watch's query in
+    watches.yaml matches it now (a watch added today has past mentions tagged before it existed)."""
+    from pipeline.query.match import MentionView
+    from pipeline.watches import Watches, WatchesError
+
+    try:
+        compiled = next((w for w in Watches.load(settings.watches_file).watches if w.name == watch), None)
+    except WatchesError:
+        compiled = None
+
+    def belongs(document: dict) -> bool:
+        if watch in (document.get("watch") or ()):
+            return True
+        return compiled is not None and compiled.matches(MentionView(document))
+
+    return belongs
+
+
+def count_kafka_log(settings: Settings, watch: str, counter: HistoryCounter, topic: str = ENRICHED,
+                    timeout: float = 30.0) -> tuple[int, int]:
+    """Add the watch's mentions on ``topic``, from its earliest offset to its end now, to ``counter``;
+    returns (records read, mentions of the watch counted). A record that is not a mention is skipped."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    belongs = _watch_matcher(settings, watch)
+    name = settings.topic(topic)
+    consumer = KafkaConsumer(**kafka_connection_options(settings), group_id=None, enable_auto_commit=False,
+                             consumer_timeout_ms=int(timeout * 1000))
+    try:
+        partitions = [TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())]
+        if not partitions:
+            return 0, 0
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+        read = counted = 0
+        for message in consumer:
+            tp = TopicPartition(message.topic, message.partition)
+            if message.offset < ends[tp]:
+                read += 1
+                try:
+                    document = orjson.loads(message.value)
+                    if isinstance(document, dict) and "created_at" in document and belongs(document):
+                        count_document(document, counter)
+                        counted += 1
+                except (ValueError, BackfillError, TypeError):
+                    pass  # not a mention (the tag stage dead-letters those); the history does without it
+            if message.offset + 1 >= ends[tp]:
+                remaining.discard(tp)
+            if not remaining:
+                break
+        return read, counted
+    finally:
+        consumer.close()
+
+
+async def _send(settings: Settings, history: BackfillHistory) -> None:
+    key, value = history.record()
+    async with KafkaRecordSink(settings) as sink:
+        await sink.send(settings.topic(BACKFILL_TOPIC), value, key)
+
+
+@app.command("backfill")
+def backfill_command(
+    watch: str = typer.Argument(..., help="the watch whose baselines to learn"),
+    csv_file: Path = typer.Option(None, "--csv", exists=True, dir_okay=False,
+                                  help="CSV of past counts (timestamp,volume,negative,complaint,troll) or of past "
+                                       "mentions (timestamp,sentiment,categories)"),
+    kafka: bool = typer.Option(False, "--kafka", help="count the watch's mentions in the Kafka log (mentions.enriched, "
+                                                      "from its earliest offset)"),
+    interval: int = typer.Option(0, min=0, help="seconds per count (0: the crisis interval, VEILLE_CRISIS_INTERVAL_SECONDS); "
+                                               "a CSV row adds its counts to the interval its timestamp is in"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="count and print, send nothing"),
+) -> None:
+    """Learn WATCH's crisis baselines from history and send them to the crisis agent (topic watch.backfill).
+
+    The agent keeps only the intervals older than the first one it counted itself: running this twice, or on
+    history that overlaps the live stream, never counts an interval twice."""
+    if csv_file is None and not kafka:
+        typer.echo("veille backfill: give --csv FILE and/or --kafka", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    counter = HistoryCounter(interval or settings.crisis_interval_seconds)
+    sources = []
+    if csv_file is not None:
+        try:
+            with csv_file.open(newline="", encoding="utf-8-sig") as handle:
+                kind = count_csv(handle, counter)
+        except (BackfillError, UnicodeDecodeError) as exc:
+            typer.echo(f"veille backfill: {csv_file}: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            typer.echo(f"veille backfill: cannot read {csv_file}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(2) from None
+        sources.append(f"csv of {kind} {csv_file.name}")
+    now = None
+    if kafka:
+        now = datetime.now(UTC)
+        read, counted = count_kafka_log(settings, watch, counter)
+        typer.echo(f"read {read} record(s) of {settings.topic(ENRICHED)}: {counted} mention(s) of {watch}")
+        sources.append(f"kafka log {settings.topic(ENRICHED)}")
+    history = counter.history(watch, until=now, source=" + ".join(sources))
+    if history is None:
+        typer.echo(f"veille backfill: no history of {watch} found; nothing sent", err=True)
+        raise typer.Exit(1)
+    start, end = (datetime.fromtimestamp(s, UTC).isoformat() for s in (history.start, history.end))
+    totals = ", ".join(f"{series.removesuffix('_spike')} {sum(values)}" for series, values in history.counts.items())
+    typer.echo(f"{watch}: {history.intervals} interval(s) of {history.interval} s from {start} to {end} ({totals})")
+    if dry_run:
+        return
+    asyncio.run(_send(settings, history))
+    typer.echo(f"sent to {settings.topic(BACKFILL_TOPIC)} ({len(history.record()[1]):,} bytes); the crisis agent learns "
+               f"the intervals older than those it has counted itself")
