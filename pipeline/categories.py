@@ -6,10 +6,16 @@ the inbox chip colours (``pipeline/web/static/categories.css``, written by :func
 agent's series (``pipeline/alerts/model.py``, ``pipeline/trends/crisis.py``) are all read from
 :data:`DEFINITIONS`. ``tests/unit/test_categories.py`` checks each of them against it.
 
-Adding a category: one :class:`Category` below; then the file of chip colours
-(``python -m pipeline.categories > pipeline/web/static/categories.css``), patterns and examples for it in
-``pipeline/tagging/lexicons.yaml`` and ``examples.yaml`` (the taggers find it from there), and, if it has
-a crisis series, a boolean field of that name on :class:`pipeline.trends.signals.Signal`.
+Adding a category: one :class:`Category` below, and then
+
+- if it has a colour, the chip colours file: ``python -m pipeline.categories > pipeline/web/static/categories.css``;
+- its patterns in ``pipeline/tagging/lexicons.yaml``, with examples in ``examples.yaml`` (the trained tagger applies
+  them; the rule tagger, used when no model is installed, has its own in ``pipeline/tagging/rules.py``);
+- phrases of it for the sample generator (``tests/unit/test_sample_stream.py`` checks that every category is there);
+- if it has a crisis series, a boolean field of its name on :class:`pipeline.trends.signals.Signal`.
+
+A trained head for it is a change to training (``pipeline/tagging/training.py``, ``HEAD_CATEGORIES`` in
+``pipeline/tagging/trained.py``).
 """
 
 from __future__ import annotations
