@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.settings import Settings
 from pipeline.sinks.kafka import kafka_connection_options
+from pipeline.yaml_files import one_line, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +54,7 @@ class TopicsFileError(ValueError):
 
 
 def load_topics(path: Path) -> list[TopicSpec]:
-    from pipeline.watches import decode_utf8, one_line, yaml_problem
-
-    try:
-        data = yaml.safe_load(decode_utf8(path.read_bytes()))
-    except OSError as exc:
-        raise TopicsFileError(one_line(f"cannot read {path}: {exc.strerror or exc} (set VEILLE_TOPICS_FILE)")) from None
-    except yaml.YAMLError as exc:
-        raise TopicsFileError(one_line(f"{path}: not valid YAML: {yaml_problem(exc)}")) from None
-    except ValueError as exc:  # not UTF-8
-        raise TopicsFileError(one_line(f"{path}: {exc}")) from None
-    except RecursionError:
-        raise TopicsFileError(one_line(f"{path}: not usable YAML: nested too deeply")) from None
+    data = read_yaml(path, TopicsFileError, hint=" (set VEILLE_TOPICS_FILE)")
     try:
         specs = TopicsFile.model_validate(data).topics
     except ValidationError as exc:

@@ -16,11 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from pipeline.alerts.model import Alert, Severity
-from pipeline.watches import decode_utf8, one_line, yaml_problem
+from pipeline.yaml_files import one_line, read_yaml
 
 
 class _Strict(BaseModel):
@@ -97,17 +96,7 @@ class AlertingConfigError(ValueError):
 
 
 def load_alerting_config(path: Path) -> AlertingConfig:
-    try:
-        data = yaml.safe_load(decode_utf8(Path(path).read_bytes())) or {}
-    except OSError as exc:
-        raise AlertingConfigError(one_line(f"cannot read {path}: {exc.strerror or exc}")) from None
-    except yaml.YAMLError as exc:
-        raise AlertingConfigError(one_line(f"cannot read {path}: not valid YAML: {yaml_problem(exc)}")) from None
-    except ValueError as exc:  # not UTF-8
-        raise AlertingConfigError(one_line(f"cannot read {path}: {exc}")) from None
-    except RecursionError:
-        raise AlertingConfigError(one_line(f"cannot read {path}: not usable YAML: nested too deeply")) from None
-    return parse_alerting_config(data, source=str(path))
+    return parse_alerting_config(read_yaml(path, AlertingConfigError) or {}, source=str(path))
 
 
 def parse_alerting_config(data: object, source: str = "alerting config") -> AlertingConfig:
