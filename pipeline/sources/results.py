@@ -28,12 +28,15 @@ RAW_EXCERPT_BYTES = 600
 class Reject:
     """One item that did not become a mention. ``item_ref`` is the would-be mention id when known,
     else where the item sat in the payload (``items[3]``). ``deleted`` marks a deletion notice: the
-    platform says this item no longer exists, so a live connector should retract it."""
+    platform says this item no longer exists, so a live connector should retract it. ``skipped``
+    marks the platform working as intended (a boost, a like, a private status, a moderation event):
+    counted, never dead-lettered."""
 
     reason: str
     raw: bytes
     item_ref: str | None = None
     deleted: bool = False
+    skipped: bool = False
 
 
 @dataclass(slots=True)
@@ -82,6 +85,10 @@ class Collector:
 
     def reject(self, reason: str, raw: Any, item_ref: str | None = None, *, deleted: bool = False) -> None:
         self._rejects.append(Reject(reason=reason, raw=excerpt(raw), item_ref=item_ref, deleted=deleted))
+
+    def skip(self, reason: str, raw: Any, item_ref: str | None = None) -> None:
+        """An item that is not a mention by design (a boost, a like, a private status), not bad input."""
+        self._rejects.append(Reject(reason=reason, raw=excerpt(raw), item_ref=item_ref, skipped=True))
 
     def add_rejects(self, rejects: Iterable[Reject]) -> None:
         self._rejects.extend(rejects)

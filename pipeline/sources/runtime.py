@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -35,21 +34,6 @@ from pipeline.watches import Watches
 log = logging.getLogger(__name__)
 
 MAX_DEAD_LETTER_RAW = 512 * 1024  # a dead letter must fit in one Kafka message
-
-# Rejects that are the platform working as intended (a boost, a like, a private status, a moderation
-# event), not bad input: counted as skipped, never dead-lettered. The normalisers' reasons are stable
-# sentences; a new kind of benign reject shows up in the dead-letter topic until it is listed here.
-_SKIPPED_REASONS = re.compile(
-    r"^boost: |^not public \(|carries no new (status|post)|event: not a post$|: not a post$|"
-    r"a reaction carries no text|a moderation event, not new content|stream event .* carries no status|"
-    r"webhook field .* is not a (post or comment|comment or mention)|search result is not a video|^post blocked$|'more' placeholder for"
-)
-
-
-def is_skipped(reason: str) -> bool:
-    """Whether a normaliser's reject is an expected non-mention (skipped) rather than bad input."""
-    return bool(_SKIPPED_REASONS.search(reason))
-
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
@@ -165,7 +149,7 @@ class LiveConnector:
                 await self.send_deletion(reject.item_ref, reject.reason)
                 outcome.deletions += 1
                 continue
-            if is_skipped(reject.reason):
+            if reject.skipped:
                 outcome.skipped += 1
                 continue
             if repeated:

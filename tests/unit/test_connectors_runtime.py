@@ -12,9 +12,10 @@ import pytest
 
 from local_server import serving
 from pipeline.settings import Settings
+from pipeline.sources.bluesky.normalize import normalize_bluesky
 from pipeline.sources.checkpoint import CheckpointStore, RecentIds, latest_by_key
 from pipeline.sources.mastodon.normalize import normalize_mastodon
-from pipeline.sources.runtime import ConnectorContext, LiveConnector, is_skipped
+from pipeline.sources.runtime import ConnectorContext, LiveConnector
 from pipeline.sources.webhook.connector import WebhookConnector, build_app
 from pipeline.sources.x.webhook import x_crc_response
 from pipeline.watches import Watches
@@ -128,18 +129,27 @@ def test_connectors_runtime_recent_ids_are_bounded():
     assert recent.add("e") and not recent.add("e")
 
 
-@pytest.mark.parametrize("reason, skipped", [
-    ("boost: the boosted status is normalised instead", True),
-    ("not public (visibility direct)", True),
-    ("create of app.bsky.feed.like: not a post", True),
-    ("identity event: not a post", True),
-    ("notification of type 'follow' carries no new status", True),
-    ("item cut off by a truncated payload", False),
-    ("missing or unreadable creation date", False),
-    ("not valid JSON: unexpected end of data", False),
+ACCOUNT = {"id": "1", "acct": "a", "username": "a"}
+STATUS = {"id": "2", "created_at": "2026-11-01T10:00:00Z", "content": "<p>Lumio</p>", "account": ACCOUNT,
+          "visibility": "public", "url": "https://m.test/@a/2"}
+
+
+@pytest.mark.parametrize("normalize, payload, reason, skipped", [
+    (normalize_mastodon, [{**STATUS, "id": "1", "content": "", "reblog": STATUS}],
+     "boost: the boosted status is normalised instead", True),
+    (normalize_mastodon, [{**STATUS, "visibility": "direct"}], "not public (visibility direct)", True),
+    (normalize_mastodon, [{"id": "9", "type": "follow", "account": ACCOUNT}],
+     "notification of type 'follow' carries no new status", True),
+    (normalize_bluesky, {"did": "did:plc:x", "kind": "commit", "time_us": 1,
+                         "commit": {"operation": "create", "collection": "app.bsky.feed.like", "rkey": "r"}},
+     "create of app.bsky.feed.like: not a post", True),
+    (normalize_bluesky, {"did": "did:plc:x", "kind": "identity", "time_us": 1}, "identity event: not a post", True),
+    (normalize_mastodon, [{**STATUS, "created_at": None}], "missing or unreadable creation date", False),
+    (normalize_mastodon, b"{", "item cut off by a truncated payload", False),
 ])
-def test_connectors_runtime_skipped_rejects(reason, skipped):
-    assert is_skipped(reason) is skipped
+def test_connectors_runtime_only_benign_rejects_are_skipped(normalize, payload, reason, skipped):
+    result = normalize(payload if isinstance(payload, bytes) else orjson.dumps(payload))
+    assert [r.skipped for r in result.rejects if r.reason == reason] == [skipped]
 
 
 # --- webhook receiver ------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def _object(collector: Collector, data: dict, ref: str, source: str) -> None:
         if reason in _TEXT_NOTIFICATIONS:
             _post_view(collector, data, ref, source)
         else:
-            collector.reject(f"notification {reason!r} carries no new post", data, ref)
+            collector.skip(f"notification {reason!r} carries no new post", data, ref)
         return
     if "uri" in data and ("record" in data or "value" in data):
         _post_view(collector, data, ref, source)
@@ -85,7 +85,7 @@ def _jetstream_event(collector: Collector, event: dict, ref: str, source: str) -
     did = as_str(event.get("did"))
     commit = event.get("commit")
     if kind != "commit":
-        collector.reject(f"{kind} event: not a post", event, ref)
+        collector.skip(f"{kind} event: not a post", event, ref)
         return
     if not isinstance(commit, dict) or is_truncated(commit) or is_truncated(event):
         collector.reject("commit event without a complete commit", event, ref)
@@ -94,7 +94,7 @@ def _jetstream_event(collector: Collector, event: dict, ref: str, source: str) -
     operation = as_str(commit.get("operation"))
     rkey = as_str(commit.get("rkey"))
     if collection != POST:
-        collector.reject(f"{operation} of {collection}: not a post", event, ref)
+        collector.skip(f"{operation} of {collection}: not a post", event, ref)
         return
     if not did or not rkey:
         collector.reject("post commit without did or rkey", event, ref)
@@ -125,7 +125,7 @@ def _thread(collector: Collector, thread: dict, ref: str, source: str) -> None:
         collector.deleted(as_str(thread.get("uri")) or "?", "post not found (deleted)", thread)
         return
     if thread.get("blocked") or kind.endswith("#blockedPost"):
-        collector.reject("post blocked", thread, ref)
+        collector.skip("post blocked", thread, ref)
         return
     if isinstance(thread.get("parent"), dict):
         _thread(collector, thread["parent"], f"{ref}.parent", source)
@@ -313,7 +313,7 @@ def _firehose_frame(collector: Collector, frame: bytes, ref: str, source: str) -
             continue
         collection, rkey = path.split("/", 1)
         if collection != POST:
-            collector.reject(f"{action} of {collection}: not a post", op, op_ref)
+            collector.skip(f"{action} of {collection}: not a post", op, op_ref)
             continue
         uri = f"at://{did}/{POST}/{rkey}"
         if action == "delete":

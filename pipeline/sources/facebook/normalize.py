@@ -93,7 +93,7 @@ def _feed_change(
     collector: Collector, field: Any, value: dict, entry: dict, page_id: str | None, ref: str, hint: str | None
 ) -> None:
     if field not in ("feed", "mention", "mentions"):
-        collector.reject(f"webhook field {field!r} is not a post or comment", value, ref)
+        collector.skip(f"webhook field {field!r} is not a post or comment", value, ref)
         return
     item = as_str(value.get("item")) or "post"
     verb = as_str(value.get("verb")) or "add"
@@ -104,7 +104,7 @@ def _feed_change(
         or as_str(value.get("id"))
     )
     if item in _TEXTLESS_ITEMS:
-        collector.reject(f"{item} {verb}: a reaction carries no text", value, ref)
+        collector.skip(f"{item} {verb}: a reaction carries no text", value, ref)
         return
     if native_id is None or (item == "comment" and value.get("comment_id") is None):
         collector.reject(f"{item} {verb}: no {'comment_id' if item == 'comment' else 'post_id'}", value, ref)
@@ -113,7 +113,7 @@ def _feed_change(
         collector.deleted(native_id, f"{item} removed (verb {verb})", value)
         return
     if verb in ("hide", "unhide", "block", "unblock", "mute", "unmute"):
-        collector.reject(f"{item} {verb}: a moderation event, not new content", value, collector.mention_id(native_id))
+        collector.skip(f"{item} {verb}: a moderation event, not new content", value, collector.mention_id(native_id))
         return
     sender = value.get("from") if isinstance(value.get("from"), dict) else {}
     author_id = as_str(sender.get("id")) or as_str(value.get("sender_id"))
@@ -192,7 +192,7 @@ def _graph_object(collector: Collector, item: Any, ref: str, hint: str | None) -
 
 def _instagram_change(collector: Collector, field: Any, value: dict, entry: dict, ref: str, hint: str | None) -> None:
     if field not in ("comments", "mentions", "live_comments"):
-        collector.reject(f"Instagram webhook field {field!r} is not a comment or mention", value, ref)
+        collector.skip(f"Instagram webhook field {field!r} is not a comment or mention", value, ref)
         return
     native_id = as_str(value.get("id")) or as_str(value.get("comment_id")) or as_str(value.get("media_id"))
     if native_id is None:

@@ -87,7 +87,7 @@ def _stream_event(collector: Collector, event: str, data: Any, ref: str, instanc
         collector.deleted(as_str(data) or "?", "status deleted (stream delete event)", data)
         return
     if event not in _STATUS_EVENTS and event != "notification" and event != "conversation":
-        collector.reject(f"stream event {event!r} carries no status", data, ref)
+        collector.skip(f"stream event {event!r} carries no status", data, ref)
         return
     if isinstance(data, str):
         try:
@@ -122,7 +122,7 @@ def _object(collector: Collector, data: dict, ref: str, instance: str | None) ->
         if kind in _TEXT_NOTIFICATIONS and isinstance(data.get("status"), dict):
             _walk(collector, data["status"], f"{ref}.status", instance)
         else:
-            collector.reject(f"notification of type {kind!r} carries no new status", data, ref)
+            collector.skip(f"notification of type {kind!r} carries no new status", data, ref)
         return
     containers = [key for key in ("statuses", "ancestors", "descendants") if isinstance(data.get(key), list)]
     if containers:
@@ -152,12 +152,12 @@ def _describe(data: dict) -> str:
 def _status(collector: Collector, status: dict, ref: str, instance: str | None) -> None:
     native_id = as_str(status.get("id"))
     if isinstance(status.get("reblog"), dict):
-        collector.reject("boost: the boosted status is normalised instead", status, collector.mention_id(native_id))
+        collector.skip("boost: the boosted status is normalised instead", status, collector.mention_id(native_id))
         _walk(collector, status["reblog"], f"{ref}.reblog", instance)
         return
     visibility = as_str(status.get("visibility"))
     if visibility in _NOT_PUBLIC:
-        collector.reject(f"not public (visibility {visibility})", status, collector.mention_id(native_id))
+        collector.skip(f"not public (visibility {visibility})", status, collector.mention_id(native_id))
         return
     account = status.get("account") if isinstance(status.get("account"), dict) else {}
     acct = as_str(account.get("acct"))

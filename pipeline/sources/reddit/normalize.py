@@ -70,7 +70,7 @@ def _walk(collector: Collector, data: Any, ref: str, hint: str | None) -> None:
         return
     if kind == "more":
         count = as_int(inner.get("count")) if isinstance(inner, dict) else 0
-        collector.reject(f"'more' placeholder for {count} unexpanded comments (fetch /api/morechildren)", data, ref)
+        collector.skip(f"'more' placeholder for {count} unexpanded comments (fetch /api/morechildren)", data, ref)
         return
     if isinstance(kind, str) and kind in _THING_PREFIX and isinstance(inner, dict):
         if is_truncated(inner):

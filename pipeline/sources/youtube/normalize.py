@@ -143,7 +143,7 @@ def _video(collector: Collector, video: dict, ref: str, hint: str | None) -> Non
     native_id = as_str(raw_id.get("videoId")) if isinstance(raw_id, dict) else as_str(raw_id)
     snippet = video.get("snippet") if isinstance(video.get("snippet"), dict) else {}
     if isinstance(raw_id, dict) and native_id is None:
-        collector.reject("search result is not a video (channel or playlist)", video, ref)
+        collector.skip("search result is not a video (channel or playlist)", video, ref)
         return
     stats = video.get("statistics") if isinstance(video.get("statistics"), dict) else {}
     title = html_to_text(as_str(snippet.get("title"))) or None
