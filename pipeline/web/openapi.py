@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.inbox.store import ACTIONS
-from pipeline.web.queries import MAX_ALERTS_SIZE, MAX_WATCH_NAME_CHARS, PERIODS
+from pipeline.web.filters import MAX_ALERTS_SIZE, MAX_WATCH_NAME_CHARS, PERIODS
 
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"},
                                                                   "detail": {"type": "string"}}}

@@ -1,8 +1,9 @@
 """The web app's Elasticsearch requests and the shaping of their answers, as pure functions.
 
 Each page has a ``*_request`` (keyword arguments for ``AsyncElasticsearch.search``) and, where the
-answer needs it, a ``shape_*``. Every filter box goes through :func:`pipeline.query.compile_query`.
+answer needs it, a ``shape_*``; what the filter bar asks is a :class:`~pipeline.web.filters.Filters`.
 Only what real Elasticsearch 8 does is asked: terms, date_histogram, sum and filter aggregations.
+Every shape reads an empty answer (``{}``, an index not created yet) as no documents.
 """
 
 from __future__ import annotations
@@ -15,102 +16,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.compare import SENTIMENTS, histogram_interval
-from pipeline.query import QuerySyntaxError, compile_query
 from pipeline.query.elasticsearch import Query
-from pipeline.query.search import parse_time_bound
+from pipeline.web.filters import Filters
 
-PERIODS = ("24h", "7d", "30d", "all")
-DEFAULT_PERIOD = "7d"
 LEGAL_CATEGORIES = ("counterfeit", "copyright", "legal_violation")
 INTERACTION_METRICS = ("likes", "shares", "replies")
 NEEDS_ANSWER: Query = {"bool": {"filter": [{"exists": {"field": "reply_by"}}], "must_not": [{"term": {"priority": "none"}}]}}
-PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """What the filter bar asks: a query in the search syntax, a period and a watch."""
-
-    query: str = ""
-    period: str = DEFAULT_PERIOD
-    watch: str = ""
-    compiled: Query | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    error: str | None = None  # the query's syntax error, shown next to the box
-
-    def clauses(self, time_field: str = "created_at") -> list[Query]:
-        found: list[Query] = []
-        if self.compiled is not None:
-            found.append(self.compiled)
-        if self.watch:
-            found.append({"term": {"watch": self.watch}})
-        window = {}
-        if self.since is not None:
-            window["gte"] = self.since.isoformat()
-        if self.until is not None:
-            window["lte"] = self.until.isoformat()
-        if window:
-            found.append({"range": {time_field: window}})
-        return found
-
-    def query_dsl(self, *extra: Query, time_field: str = "created_at") -> Query:
-        return {"bool": {"filter": [*self.clauses(time_field), *extra]}}
-
-    def as_params(self) -> dict[str, str]:
-        return {key: value for key, value in (("q", self.query), ("since", self.period), ("watch", self.watch)) if value}
+def sources_of(response: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The documents a search found, in its order."""
+    return [hit["_source"] for hit in response.get("hits", {}).get("hits", [])]
 
 
-def parse_filters(params: Mapping[str, str], now: datetime) -> Filters:
-    """Filters from query-string parameters ``q``, ``since`` and ``watch``; a bad query is kept with its error."""
-    text = (params.get("q") or "").strip()
-    period = params.get("since") or DEFAULT_PERIOD
-    if period not in PERIODS:
-        period = DEFAULT_PERIOD
-    watch = (params.get("watch") or "").strip()
-    compiled, error = None, None
-    if text:
-        try:
-            compiled = compile_query(text)
-        except QuerySyntaxError as exc:
-            error = str(exc)
-    return Filters(text, period, watch, compiled, parse_time_bound(period, now), now, error)
-
-
-class BadParameter(ValueError):
-    """A query-string parameter the API refuses (400); the message says which and what is accepted."""
-
-
-MAX_ALERTS_SIZE = 1000
-MAX_WATCH_NAME_CHARS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class AlertsParams:
-    state: str | None = None
-    watch: str | None = None
-    size: int = 100
-
-
-def parse_alerts_params(params: Mapping[str, str]) -> AlertsParams:
-    """``state``, ``watch`` and ``size`` of ``/api/alerts``, checked; raises :class:`BadParameter`."""
-    from pipeline.alerts.model import AlertState
-
-    state = params.get("state") or None
-    if state is not None and state not in {s.value for s in AlertState}:
-        raise BadParameter(f"state must be one of {', '.join(s.value for s in AlertState)}, not {state[:40]!r}")
-    watch = params.get("watch") or None
-    if watch is not None and len(watch) > MAX_WATCH_NAME_CHARS:
-        raise BadParameter(f"watch is a watch's name, at most {MAX_WATCH_NAME_CHARS} characters")
-    raw_size = params.get("size")
-    size = 100
-    if raw_size is not None:
-        if not (raw_size.isascii() and raw_size.isdigit()) or len(raw_size) > 6 or not 1 <= int(raw_size) <= MAX_ALERTS_SIZE:
-            raise BadParameter(f"size must be a whole number from 1 to {MAX_ALERTS_SIZE}, not {raw_size[:20]!r}")
-        size = int(raw_size)
-    return AlertsParams(state, watch, size)
+def total_of(response: Mapping[str, Any]) -> int:
+    """How many documents match, beyond the ones returned."""
+    return response.get("hits", {}).get("total", {}).get("value", 0)
 
 
 def _buckets(aggregation: Mapping[str, Any] | None) -> list[tuple[str, int]]:
@@ -192,7 +115,7 @@ def shape_overview(response: Mapping[str, Any]) -> Overview:
             by_sentiment[name].append((_time(bucket), counts.get(name, 0)))
     sentiment = dict(_buckets(aggs.get("sentiment")))
     return Overview(
-        total=response.get("hits", {}).get("total", {}).get("value", 0),
+        total=total_of(response),
         reach=_value(aggs.get("reach")),
         interactions=sum(_value(aggs.get(metric)) for metric in INTERACTION_METRICS),
         to_answer=(aggs.get("to_answer") or {}).get("doc_count", 0),
@@ -205,38 +128,7 @@ def shape_overview(response: Mapping[str, Any]) -> Overview:
     )
 
 
-# -- inbox ------------------------------------------------------------------------------------------
-
-INBOX_FIELDS = ["id", "platform", "author", "text", "title", "url", "created_at", "lang", "sentiment",
-                "categories", "action", "priority", "reply_by", "watch", "metrics"]
-
-
-def inbox_request(filters: Filters, size: int = 50) -> dict[str, Any]:
-    """Mentions the playbook says to answer, earliest deadline first."""
-    return {
-        "size": size,
-        "track_total_hits": True,
-        "query": filters.query_dsl(NEEDS_ANSWER),
-        "sort": [{"reply_by": {"order": "asc"}}, {"id": {"order": "asc"}}],
-        "_source": INBOX_FIELDS,
-    }
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def seconds_left(reply_by: Any, now: datetime) -> int | None:
-    """Seconds until the reply deadline (negative when overdue); None without a deadline."""
-    deadline = parse_time(reply_by)
-    return None if deadline is None else int((deadline - now).total_seconds())
-
+# -- deadlines -------------------------------------------------------------------------------------
 
 def format_countdown(seconds: int | None) -> str:
     """``1h 05m``, ``12m 30s``, ``2d 3h``; the sign is the caller's business (overdue or due)."""
@@ -251,15 +143,6 @@ def format_countdown(seconds: int | None) -> str:
     if hours:
         return f"{hours}h {minutes:02d}m"
     return f"{minutes}m {secs:02d}s"
-
-
-def shape_inbox(response: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
-    items = []
-    for hit in response.get("hits", {}).get("hits", []):
-        source = dict(hit.get("_source") or {})
-        source["seconds_left"] = seconds_left(source.get("reply_by"), now)
-        items.append(source)
-    return items
 
 
 # -- legal-risk queue --------------------------------------------------------------------------------
