@@ -19,20 +19,10 @@ from datetime import UTC, datetime
 import httpx
 import orjson
 
-from agents.app import (
-    acknowledged_when_done,
-    alerts_topic,
-    app,
-    dead_letter_topic,
-    event_context,
-    send_and_confirm,
-    settings,
-    signals_topic,
-    table,
-    topic,
-)
+from agents.app import alerts_topic, app, dead_letter_topic, settings, signals_topic, table, topic
 from agents.erasures import erasures
 from agents.per_watch import read_signals, run_per_watch
+from agents.runtime import acknowledged_when_done, event_context, send_and_confirm
 from pipeline import topics as t
 from pipeline.alerts.model import (
     Alert,

@@ -5,7 +5,7 @@ mode's supervisors (Faust's default restarts a crashed agent) give up after 100 
 and raise SystemExit, which ends the whole worker: an agent that fails at once on every start (a model
 that cannot load, a service refused) took every other agent down with it. ``RestartWithBackoff`` never
 gives up and records each crash. An agent that failed on a batch (its records stay uncommitted, see
-``agents.app.acknowledged_when_done``) is restarted at once, so it keeps draining its topic: a paused
+``agents.runtime.acknowledged_when_done``) is restarted at once, so it keeps draining its topic: a paused
 agent's buffer fills (4,096 records) and Faust then pauses the topic's partitions, which would stop the
 other agents reading the same topic (trends and crisis share ``watch.signals``). An agent that crashed
 outside a batch (at its start) is restarted after a pause doubling from 0.5 s to 30 s.
@@ -18,7 +18,6 @@ import logging
 import time
 from pathlib import Path
 
-import faust
 from faust.agents import current_agent
 from mode import OneForOneSupervisor
 
@@ -30,9 +29,6 @@ RESTART_FIRST_DELAY = 0.5
 RESTART_MAX_DELAY = 30.0
 #: an agent that ran this long before crashing starts its backoff again from the first delay
 RESTART_RESET_AFTER_SECONDS = 60.0
-
-if not faust.__version__.startswith("0.15."):  # _close_abandoned_batches reads a private attribute of 0.15
-    raise RuntimeError(f"agents/health.py is written for faust-streaming 0.15; re-check it on {faust.__version__}")
 
 
 def agent_name(agent) -> str:
@@ -127,7 +123,7 @@ async def _close_abandoned_batches(stream) -> None:
     reuses. Left open, each keeps its buffering processor on the stream: once its buffer is full (one batch)
     it waits for a consumer that is gone, and the stream stops for the new actor too (seen: an agent failing
     on every batch failed twice, then received nothing). Faust closes them only when the stream stops.
-    ``_active_agens`` is faust-streaming 0.15's private set of them (pinned; re-check on an upgrade)."""
+    ``_active_agens`` is Faust's private set of them (agents/internals.py)."""
     for generator in list(getattr(stream, "_active_agens", ())):
         try:
             await generator.aclose()

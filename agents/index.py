@@ -6,16 +6,9 @@ import logging
 
 import orjson
 
-from agents.app import (
-    acknowledged_when_done,
-    app,
-    dead_letter_topic,
-    enriched_mentions_topic,
-    send_and_confirm,
-    settings,
-    until_done,
-)
+from agents.app import app, dead_letter_topic, enriched_mentions_topic, settings
 from agents.erasures import erasures
+from agents.runtime import acknowledged_when_done, send_and_confirm, until_done
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import (
     ElasticsearchMentionSink,

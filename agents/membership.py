@@ -13,7 +13,7 @@ So each worker joins with an instance id that a restart reuses: this host, this 
 lowest worker slot free on it (a ``flock`` the kernel releases when the process dies, even by SIGKILL; two
 workers running side by side hold two slots). aiokafka sends no LeaveGroup for a static member, so a worker
 stopped for good would keep its partitions until the session timeout on Kafka, and for ever on noida-db:
-``leave_group_on_stop`` makes a clean stop leave by member id, as a dynamic member does.
+``LeaveGroupOnStop`` makes a clean stop leave by member id, as a dynamic member does.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ import re
 import socket
 from pathlib import Path
 
-import aiokafka
 from aiokafka.consumer.group_coordinator import GroupCoordinator
 from aiokafka.errors import KafkaError
 from aiokafka.protocol.group import LeaveGroupRequest
+
+from agents.internals import check_versions
 
 log = logging.getLogger(__name__)
 
@@ -71,22 +72,38 @@ def claim_instance_id(data_dir: Path, configured: str | None = None) -> tuple[st
     return instance_id(socket.gethostname(), data_dir, slot.slot), slot
 
 
-_original_maybe_leave_group = GroupCoordinator._maybe_leave_group
+def leaving_even_if_static(maybe_leave_group):
+    """aiokafka's ``GroupCoordinator._maybe_leave_group``, sending LeaveGroup for a static member too."""
+
+    async def leave_even_if_static(coordinator) -> None:
+        if coordinator.generation > 0 and coordinator._group_instance_id is not None:
+            try:
+                await coordinator._send_req(LeaveGroupRequest(coordinator.group_id, coordinator.member_id))
+            except KafkaError as exc:
+                log.warning("leaving consumer group %s failed: %s", coordinator.group_id, exc)
+            else:
+                log.info("left consumer group %s (instance %s)", coordinator.group_id, coordinator._group_instance_id)
+        await maybe_leave_group(coordinator)  # sends nothing for a static member; resets the generation
+
+    leave_even_if_static.leaves_even_if_static = True
+    return leave_even_if_static
 
 
-async def _leave_even_if_static(self) -> None:
-    if self.generation > 0 and self._group_instance_id is not None:
-        try:
-            await self._send_req(LeaveGroupRequest(self.group_id, self.member_id))
-        except KafkaError as exc:
-            log.warning("leaving consumer group %s failed: %s", self.group_id, exc)
-        else:
-            log.info("left consumer group %s (instance %s)", self.group_id, self._group_instance_id)
-    await _original_maybe_leave_group(self)  # sends nothing for a static member; resets the generation
+class LeaveGroupOnStop:
+    """Make a static member leave its group on a clean stop: aiokafka 0.14's ``_maybe_leave_group`` sends
+    nothing for one. Patches aiokafka's ``GroupCoordinator`` (one class for the whole process) while
+    installed; installing twice is harmless, and ``uninstall`` undoes only what this one installed. The private
+    names used are listed in agents/internals.py."""
 
+    def __init__(self) -> None:
+        self.replaced = None  # aiokafka's own method, while this is installed
 
-def leave_group_on_stop() -> None:
-    """Make a static member leave its group on a clean stop (aiokafka 0.14's ``_maybe_leave_group`` skips it)."""
-    if not aiokafka.__version__.startswith("0.14."):
-        raise RuntimeError(f"agents/membership.py patches aiokafka 0.14 and must be re-checked on {aiokafka.__version__}")
-    GroupCoordinator._maybe_leave_group = _leave_even_if_static
+    def install(self) -> None:
+        check_versions()
+        current = GroupCoordinator._maybe_leave_group
+        if self.replaced is None and not hasattr(current, "leaves_even_if_static"):  # else installed already
+            GroupCoordinator._maybe_leave_group, self.replaced = leaving_even_if_static(current), current
+
+    def uninstall(self) -> None:
+        if self.replaced is not None:
+            GroupCoordinator._maybe_leave_group, self.replaced = self.replaced, None

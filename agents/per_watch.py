@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import orjson
 
-from agents.app import event_context
+from agents.runtime import event_context
 from pipeline.trends.signals import AlertAction, Signal, parse_signal_record
 
 log = logging.getLogger(__name__)

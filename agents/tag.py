@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from agents.app import (
-    app,
-    dead_letter_topic,
-    enriched_mentions_topic,
-    overlapped,
-    raw_mentions_topic,
-    send_and_confirm,
-    settings,
-    signals_topic,
-)
+from agents.app import app, dead_letter_topic, enriched_mentions_topic, raw_mentions_topic, settings, signals_topic
 from agents.erasures import erasures
+from agents.runtime import overlapped, send_and_confirm
 from pipeline.processing import RawRecord, RoutedBatch
 from pipeline.tag_pool import TagPool
 

@@ -14,16 +14,9 @@ from datetime import UTC, datetime, timedelta
 import faust
 import orjson
 
-from agents.app import (
-    acknowledged_when_done,
-    app,
-    send_and_confirm,
-    settings,
-    signals_topic,
-    table,
-    trends_topic,
-)
+from agents.app import app, settings, signals_topic, table, trends_topic
 from agents.per_watch import read_signals, run_per_watch
+from agents.runtime import acknowledged_when_done, send_and_confirm
 from pipeline import topics as t
 from pipeline.alerts.store import index_trends, wait_for_alert_indices
 from pipeline.sinks.elasticsearch import make_client

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 
 import faust
 
 from agents.health import health
+from agents.internals import check_versions
+from agents.membership import LeaveGroupOnStop, claim_instance_id
+from agents.offsets import SafeOffsets
 from pipeline.gc_tuning import collect_less_often, freeze_startup_objects
+from pipeline.kafka_polling import EmptyFetchPacing
 from pipeline.redact import mask_credentials
 from pipeline.worker_health import describe_error
 
@@ -40,10 +45,20 @@ class Worker(faust.Worker):
 
     async def on_startup_finished(self) -> None:
         freeze_startup_objects()
-        await super().on_startup_finished()
+        await super().on_startup_finished()  # logs "Ready" at INFO, unless stopping already
+        # scripts and tests wait for this line, whatever the log level
+        if not self.should_stop and not self.logger.isEnabledFor(logging.INFO):
+            self.say("[^Worker]: Ready")
 
-    def _on_startup_end_spinner(self) -> None:
-        self.say("[^Worker]: Ready")  # whatever the log level: scripts and tests wait for this line
+
+def install_patches(app, settings) -> list:
+    """Fix what Faust and aiokafka get wrong for the agents (each module says what and why), process-wide or
+    on ``app``, for as long as the worker runs; refused on library versions they were not checked on."""
+    check_versions()
+    patches = [SafeOffsets(app), EmptyFetchPacing(settings.kafka_empty_fetch_wait), LeaveGroupOnStop()]
+    for patch in patches:
+        patch.install()
+    return patches
 
 
 def run(loglevel: str = "info", prepare: Callable[[], None] | None = None) -> None:
@@ -51,20 +66,19 @@ def run(loglevel: str = "info", prepare: Callable[[], None] | None = None) -> No
     record exists, so a worker that cannot start says why there (``veille status``) as well as here."""
     from agents import crisis, index, tag, trends  # noqa: F401  (registers the agents)
     from agents.app import app, settings
-    from agents.membership import claim_instance_id, leave_group_on_stop
 
     # a restart after SIGKILL rejoins as the member it replaces, instead of waiting on it (agents/membership.py)
     instance, slot = claim_instance_id(settings.data_dir, settings.worker_instance_id)  # noqa: F841 (held till exit)
     app.conf.consumer_group_instance_id = instance
-    leave_group_on_stop()
     health.start(settings.data_dir, instance, settings.app_id, app.agents.values())
-    if prepare is not None:
-        try:
+    try:
+        install_patches(app, settings)
+        if prepare is not None:
             prepare()
-        except Exception as exc:
-            health.exited(f"cannot start: {describe_error(exc)}")
-            print(f"error: the worker cannot start: {mask_credentials(describe_error(exc))}", file=sys.stderr)
-            raise SystemExit(1) from None
+    except Exception as exc:
+        health.exited(f"cannot start: {describe_error(exc)}")
+        print(f"error: the worker cannot start: {mask_credentials(describe_error(exc))}", file=sys.stderr)
+        raise SystemExit(1) from None
 
     @app.on_partitions_assigned.connect
     async def assigned(sender, assigned, **kwargs) -> None:

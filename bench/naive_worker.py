@@ -19,13 +19,13 @@ import spacy
 from elasticsearch import AsyncElasticsearch
 
 from pipeline.gc_tuning import collect_less_often
-from pipeline.kafka_polling import pace_empty_fetches
+from pipeline.kafka_polling import EmptyFetchPacing
 from pipeline.mention import InvalidMention, parse_mention
 from pipeline.settings import get_settings
 from pipeline.topics import RAW
 
 settings = get_settings()
-pace_empty_fetches(settings.kafka_empty_fetch_wait)  # the same broker workaround as Veille's worker
+EmptyFetchPacing(settings.kafka_empty_fetch_wait).install()  # the same broker workaround as Veille's worker
 collect_less_often(settings.gc_young_threshold)  # and the same garbage-collector setting
 INDEX = os.environ.get("NAIVE_INDEX", "naive-bench")
 NEGATIVE = {"nul", "horrible", "arnaque", "cassé", "retard", "jamais", "pire", "bad", "broken", "scam", "worst",

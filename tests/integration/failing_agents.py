@@ -2,7 +2,8 @@
 raises on every batch of ``mentions.enriched`` (the index agent's topic), one raises as soon as it starts
 (a model that cannot load). Not a test module."""
 
-from agents.app import acknowledged_when_done, app, enriched_mentions_topic, settings
+from agents.app import app, enriched_mentions_topic, settings
+from agents.runtime import acknowledged_when_done
 
 
 @app.agent(enriched_mentions_topic)

@@ -8,8 +8,9 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.consumer.fetcher import Fetcher
 
-from pipeline import kafka_polling
+from pipeline.kafka_polling import EmptyFetchPacing
 
 pytestmark = pytest.mark.integration
 
@@ -22,15 +23,16 @@ async def _fetches_while_idle(settings, seconds: float, wait: float) -> tuple[in
     await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     await admin.close()
     calls = 0
-    original = kafka_polling._ORIGINAL
+    original = Fetcher._proc_fetch_request
 
     async def counted(*args, **kwargs):
         nonlocal calls
         calls += 1
         return await original(*args, **kwargs)
 
-    kafka_polling._ORIGINAL = counted
-    kafka_polling.pace_empty_fetches(wait)
+    Fetcher._proc_fetch_request = counted
+    pacing = EmptyFetchPacing(wait)
+    pacing.install()
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest")
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
     try:
@@ -44,8 +46,8 @@ async def _fetches_while_idle(settings, seconds: float, wait: float) -> tuple[in
     finally:
         await producer.stop()
         await consumer.stop()
-        kafka_polling._ORIGINAL = original
-        kafka_polling.pace_empty_fetches(settings.kafka_empty_fetch_wait)
+        pacing.uninstall()
+        Fetcher._proc_fetch_request = original
 
 
 def test_kafka_polling_idle_consumer_waits_between_empty_fetches_and_still_gets_records(settings, stack):

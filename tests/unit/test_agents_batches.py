@@ -1,4 +1,4 @@
-"""A batch from Faust's ``take_events`` is acknowledged only once the agent has handled it (agents/app.py)."""
+"""A batch from Faust's ``take_events`` is acknowledged only once the agent has handled it (agents/runtime.py)."""
 
 import asyncio
 from types import SimpleNamespace
@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 from faust.types.tuples import Message
 
-from agents.app import acknowledged_when_done, app, describe_batch
+from agents.app import app
+from agents.runtime import acknowledged_when_done, describe_batch
 
 
 def _batch(offsets, topic="veille.mentions.raw", partition=0):
@@ -64,7 +65,7 @@ async def test_agents_batches_a_batch_is_described_by_partition_and_offsets():
 def test_agents_batches_retries_back_off_to_every_30_seconds_and_never_give_up():
     from itertools import islice
 
-    from agents.app import retry_delays
+    from agents.runtime import retry_delays
 
     assert list(islice(retry_delays(), 9)) == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
 
@@ -79,7 +80,7 @@ async def _batches(*batches, then_wait: asyncio.Event | None = None):
 
 
 async def test_agents_batches_overlapped_starts_the_next_batch_before_the_previous_is_finished():
-    from agents.app import overlapped
+    from agents.runtime import overlapped
 
     first, second = _batch([1, 2]), _batch([3, 4])
     steps, release_first = [], asyncio.Event()
@@ -108,7 +109,7 @@ async def test_agents_batches_overlapped_starts_the_next_batch_before_the_previo
 
 
 async def test_agents_batches_overlapped_finishes_in_arrival_order_whatever_order_starts_complete_in():
-    from agents.app import overlapped
+    from agents.runtime import overlapped
 
     batches = [_batch([offset]) for offset in (10, 11, 12)]
     finished = []
@@ -126,7 +127,7 @@ async def test_agents_batches_overlapped_finishes_in_arrival_order_whatever_orde
 
 
 async def test_agents_batches_overlapped_finishes_the_last_batch_while_the_stream_is_idle():
-    from agents.app import overlapped
+    from agents.runtime import overlapped
 
     events, idle, finished = _batch([7]), asyncio.Event(), asyncio.Event()
 
@@ -146,7 +147,7 @@ async def test_agents_batches_overlapped_finishes_the_last_batch_while_the_strea
 
 
 async def test_agents_batches_overlapped_failure_leaves_that_batch_and_later_ones_unacknowledged():
-    from agents.app import overlapped
+    from agents.runtime import overlapped
 
     first, second, third = _batch([1]), _batch([2]), _batch([3])
 
@@ -166,7 +167,7 @@ async def test_agents_batches_overlapped_failure_leaves_that_batch_and_later_one
 
 
 async def test_agents_batches_overlapped_cancelled_leaves_batches_under_way_unacknowledged():
-    from agents.app import overlapped
+    from agents.runtime import overlapped
 
     first, second = _batch([1]), _batch([2])
     started_second = asyncio.Event()
@@ -190,7 +191,7 @@ async def test_agents_batches_overlapped_cancelled_leaves_batches_under_way_unac
 
 @pytest.mark.parametrize("depth", [1, 2])
 async def test_agents_batches_overlapped_never_has_more_than_depth_batches_under_way(depth):
-    from agents.app import overlapped
+    from agents.runtime import overlapped
 
     batches = [_batch([offset]) for offset in range(5)]
     under_way, most, release = 0, 0, asyncio.Event()

@@ -5,7 +5,11 @@ import sys
 import time
 from pathlib import Path
 
-from agents.membership import WorkerSlot, claim_instance_id, instance_id
+import pytest
+from aiokafka.consumer.group_coordinator import GroupCoordinator
+
+from agents import internals
+from agents.membership import LeaveGroupOnStop, WorkerSlot, claim_instance_id, instance_id
 
 HOLD_A_SLOT = """
 import sys, time
@@ -57,3 +61,27 @@ def test_agents_membership_a_slot_held_by_a_killed_process_is_free_again(tmp_pat
 def test_agents_membership_a_configured_instance_id_claims_no_slot(tmp_path):
     assert claim_instance_id(tmp_path, "worker-7") == ("worker-7", None)
     assert not (tmp_path / "run").exists()
+
+
+def test_agents_membership_leaving_on_stop_installs_once_and_uninstalls_to_aiokafkas_own():
+    original = GroupCoordinator._maybe_leave_group
+    first, second = LeaveGroupOnStop(), LeaveGroupOnStop()
+    first.install()
+    patched = GroupCoordinator._maybe_leave_group
+    first.install()
+    second.install()  # another one: nothing stacked
+    assert patched is not original and GroupCoordinator._maybe_leave_group is patched
+    second.uninstall()
+    assert GroupCoordinator._maybe_leave_group is patched
+    first.uninstall()
+    assert GroupCoordinator._maybe_leave_group is original
+
+
+def test_agents_membership_leaving_on_stop_is_refused_on_an_unchecked_aiokafka(monkeypatch):
+    import aiokafka
+
+    original = GroupCoordinator._maybe_leave_group
+    monkeypatch.setitem(internals.WRITTEN_FOR, "aiokafka", (aiokafka, "0.15."))
+    with pytest.raises(internals.UnsupportedVersion, match=r"aiokafka 0\.14\.\d+ \(written for 0\.15\.x\)"):
+        LeaveGroupOnStop().install()
+    assert GroupCoordinator._maybe_leave_group is original

@@ -1,8 +1,13 @@
 import logging
 
 import faust
+from aiokafka.consumer.fetcher import Fetcher
+from aiokafka.consumer.group_coordinator import GroupCoordinator
+from faust.transport.drivers import aiokafka as driver
 
-from agents.worker import Worker
+from agents.offsets import SafeOffsetsConsumer
+from agents.worker import Worker, install_patches
+from pipeline.settings import Settings
 
 
 def test_agents_worker_keeps_the_root_logger_at_the_chosen_level():
@@ -50,3 +55,21 @@ def test_agents_worker_that_cannot_start_says_why_in_one_line_and_in_its_health_
     verdict = worker_health.assess_worker(record, record.updated_at + 1)
     assert (record.instance_id, verdict.health) == ("w-test", "down")
     assert "cannot start: ConnectionError: Elasticsearch at" in verdict.detail
+
+
+def test_agents_worker_installs_its_patches_at_start_twice_harmlessly_and_they_come_off():
+    app = faust.App("test-worker-patches", broker="kafka://127.0.0.1:9", web_enabled=False)
+    fetch, leave = Fetcher._proc_fetch_request, GroupCoordinator._maybe_leave_group
+    patches = install_patches(app, Settings(kafka_empty_fetch_wait=0.05))
+    try:
+        patched = (Fetcher._proc_fetch_request, GroupCoordinator._maybe_leave_group)
+        assert patched[0] is not fetch and patched[1] is not leave and app.transport.Consumer is SafeOffsetsConsumer
+        for patch in install_patches(app, Settings(kafka_empty_fetch_wait=0.2)):  # a second worker start
+            patch.uninstall()  # installed nothing, so undoes nothing
+        assert (Fetcher._proc_fetch_request, GroupCoordinator._maybe_leave_group) == patched
+        assert app.transport.Consumer is SafeOffsetsConsumer
+    finally:
+        for patch in patches:
+            patch.uninstall()
+    assert (Fetcher._proc_fetch_request, GroupCoordinator._maybe_leave_group) == (fetch, leave)
+    assert app.transport.Consumer is driver.Consumer
