@@ -1,7 +1,7 @@
 """Soak and fault run: a day of mentions replayed at a fixed rate while the pipeline is hurt on purpose.
 
 ``python -m bench.bench_soak [--mentions N] [--rate 1000]`` starts an embedded stack of its own (free ports,
-temporary directory), the fault-injecting proxy of the delivery tests (``tests/integration/faults.py``) in
+temporary directory), the fault-injecting proxy of the delivery tests (``tools/faults.py``) in
 front of its Elasticsearch API, and one real agents' worker talking to Elasticsearch through the proxy.
 It generates ``N`` mentions with the sample generator (``tools.sample.generate``: its 48 hours of event time
 halved, so ``created_at`` spans one day ending now) and replays them into the raw topic at ``--rate``/s.
@@ -39,7 +39,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -50,14 +49,12 @@ from pathlib import Path
 
 import orjson
 
+from bench.bench_pipeline import machine
+from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
+from pipeline.topics import DEADLETTER, ENRICHED, RAW
+from tools.faults import FaultyElasticsearch, kill_worker, start_worker
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))  # the delivery tests' fault proxy, shared as is
-
-from faults import FaultyElasticsearch  # noqa: E402
-
-from bench.bench_pipeline import machine  # noqa: E402
-from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail  # noqa: E402
-from pipeline.topics import DEADLETTER, ENRICHED, RAW  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 ES_FAULT_SECONDS = (("429", 30.0), ("500", 30.0))
@@ -189,31 +186,10 @@ class Soak:
 
     # -- worker ------------------------------------------------------------------------------------------
     def start_worker(self, timeout: float = 180) -> float:
-        log = self.worker.log_file
-        mark = len(log.read_bytes()) if log.exists() else 0
-        started = time.monotonic()
-        self.worker.start([sys.executable, "-m", "pipeline", "worker"],
-                          env={**self.env, "VEILLE_ELASTICSEARCH_URL": self.proxy.url})
-        while time.monotonic() - started < timeout:
-            if b"Worker]: Ready" in log.read_bytes()[mark:]:
-                return time.monotonic() - started
-            if self.worker.pid() is None:
-                raise RuntimeError(f"worker exited:\n{tail(log, 40)}")
-            time.sleep(0.3)
-        raise RuntimeError(f"worker not ready in {timeout:.0f}s:\n{tail(log, 40)}")
+        return start_worker(self.worker, {**self.env, "VEILLE_ELASTICSEARCH_URL": self.proxy.url}, timeout)
 
     def kill_worker(self) -> None:
-        pid = self.worker.pid()
-        if pid is None:
-            raise RuntimeError("worker not running at a kill")
-        os.killpg(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while self.worker.pid() is not None and time.monotonic() < deadline:
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            time.sleep(0.1)
+        kill_worker(self.worker)
 
     # -- replay ------------------------------------------------------------------------------------------
     async def replay(self, lines: list[tuple[str, bytes]], rate: float | None) -> None:
@@ -515,7 +491,7 @@ def main(argv: list[str]) -> int:
         soak.start_worker()
         result = asyncio.run(soak.run(args.settle_timeout))
     result = {"benchmark": "soak", "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "stack": "embedded: noida-db (Kafka protocol + Elasticsearch API) behind tests/integration/faults.py, "
+              "stack": "embedded: noida-db (Kafka protocol + Elasticsearch API) behind tools/faults.py, "
                        "on the same cores as the worker",
               "event_time": {"from": mentions[0]["created_at"], "to": mentions[-1]["created_at"]},
               **result, "wall_seconds": round(time.monotonic() - started, 1)}

@@ -69,6 +69,28 @@ async def load_sample(client: Any, settings: Settings, documents: Sequence[dict[
     return len(outcome.indexed)
 
 
+async def seed_sample(client: Any, settings: Settings, documents: Sequence[dict[str, Any]],
+                      alerts: Sequence[Alert] = (), trends: Sequence[dict[str, Any]] = ()) -> int:
+    """Index ``documents`` (:func:`load_sample`), store ``alerts`` and index the trend events ``trends``; the
+    number of mentions indexed."""
+    from pipeline.alerts.store import AlertStore, index_trends, trends_index
+
+    count = await load_sample(client, settings, documents)
+    store = AlertStore(client, settings)
+    for alert in alerts:
+        await store.upsert(alert, refresh=True)
+    if trends:
+        await index_trends(client, settings, trends)
+        await client.indices.refresh(index=trends_index(settings))
+    return count
+
+
+async def drop_sample(client: Any, settings: Settings) -> None:
+    """Delete what :func:`seed_sample` and the web app wrote: the mentions, alerts, trends and inbox indices."""
+    for suffix in ("mentions", "alerts", "trends", "inbox"):
+        await client.options(ignore_status=404).indices.delete(index=f"{settings.index_prefix}-{suffix}")
+
+
 def _peak_hour(documents: Sequence[dict[str, Any]], watch: str, category: str, now: datetime
                ) -> tuple[datetime, int, float, list[str]]:
     """The busiest hour of ``watch`` in ``category`` over the last day: its end, its count, the average count
@@ -195,7 +217,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary stack's directory (logs)")
     args = parser.parse_args(argv)
 
-    from pipeline.alerts.store import AlertStore, index_trends, trends_index
     from pipeline.commands.web import start_in_background, web_url
     from pipeline.sinks.elasticsearch import make_client
     from pipeline.stack import EmbeddedStack, free_port, isolated_stack_env, settings_for, web_process
@@ -212,13 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         async def seed() -> int:
             async with make_client(settings) as client:
-                count = await load_sample(client, settings, documents)
-                store = AlertStore(client, settings)
-                for alert in sample_alerts(documents, now):
-                    await store.upsert(alert, refresh=True)
-                await index_trends(client, settings, sample_trends(documents))
-                await client.indices.refresh(index=trends_index(settings))
-                return count
+                return await seed_sample(client, settings, documents, sample_alerts(documents, now), sample_trends(documents))
 
         print(f"indexed {asyncio.run(seed())} sample mentions", file=sys.stderr)
         start_in_background(settings, timeout=60, env=env)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from pipeline.settings import Settings
-from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for, tail
+from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, settings_for
+from tools.faults import start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,15 +64,9 @@ def worker(stack, settings, stack_env) -> ManagedProcess:
     subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **stack_env}, check=True,
                    capture_output=True, cwd=ROOT)
     process = ManagedProcess(settings.data_dir, "agents")
-    process.start([sys.executable, "-m", "pipeline", "worker"], env=stack_env)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if "Worker]: Ready" in tail(process.log_file, 400):
-            break
-        if process.pid() is None:
-            pytest.fail(f"worker exited:\n{tail(process.log_file, 40)}")
-        time.sleep(0.5)
-    else:
-        pytest.fail(f"worker not ready in 90s:\n{tail(process.log_file, 40)}")
+    try:
+        start_worker(process, stack_env, timeout=90)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield process
     process.stop()

@@ -44,7 +44,7 @@ async def test_erase_retention_deletes_only_mentions_older_than_the_period(setti
 
 
 async def test_erase_retention_deletes_by_id_where_delete_by_query_is_missing(settings, stack):
-    from faults import FaultyElasticsearch
+    from tools.faults import FaultyElasticsearch
 
     from pipeline.privacy import author_query, delete_matching
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,6 @@ from pipeline.stack import EmbeddedStack, ManagedProcess, isolated_stack_env, se
 from pipeline.topics import RAW
 from pipeline.worker_health import STUCK_AFTER_SECONDS as STUCK_SECONDS
 from faults import (
-    FaultyElasticsearch,
     as_records,
     dead_letters,
     indexed_copies,
@@ -30,6 +28,7 @@ from faults import (
     trace_lost,
     wait_until_settled,
 )
+from tools.faults import FaultyElasticsearch, kill_worker, start_worker
 
 pytestmark = pytest.mark.integration
 
@@ -49,31 +48,10 @@ class FaultRig:
 
     def start_worker(self, timeout: float = 120) -> float:
         """Start the worker; the seconds until it said Ready."""
-        mark = len(self.worker.log_file.read_text(errors="replace")) if self.worker.log_file.exists() else 0
-        started = time.monotonic()
-        self.worker.start([sys.executable, "-m", "pipeline", "worker"], env=self.worker_env)
-        deadline = started + timeout
-        while time.monotonic() < deadline:
-            log = self.worker.log_file.read_text(errors="replace")[mark:] if self.worker.log_file.exists() else ""
-            if "Worker]: Ready" in log:
-                return time.monotonic() - started
-            if self.worker.pid() is None:
-                pytest.fail(f"worker exited:\n{tail(self.worker.log_file, 40)}")
-            time.sleep(0.2)
-        pytest.fail(f"worker not ready in {timeout:.0f}s:\n{tail(self.worker.log_file, 40)}")
+        return start_worker(self.worker, self.worker_env, timeout)
 
     def kill_worker(self) -> None:
-        """SIGKILL: no shutdown, no final commit, whatever was in flight is in flight."""
-        pid = self.worker.pid()
-        assert pid is not None, "worker not running"
-        os.killpg(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while self.worker.pid() is not None and time.monotonic() < deadline:
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            time.sleep(0.1)
+        kill_worker(self.worker)
         assert self.worker.pid() is None
 
 
@@ -134,6 +112,18 @@ async def _wait_for_some_indexed(rig: FaultRig, ids: list[str], timeout: float =
             return count
         await asyncio.sleep(0.2)
     pytest.fail(f"nothing indexed in {timeout}s:\n{tail(rig.worker.log_file, 30)}")
+
+
+async def _kill_and_restart_mid_stream(rig: FaultRig, ids: list[str]) -> float:
+    """SIGKILL the worker while ``ids`` are being indexed and start it again; the seconds until it indexed more.
+    No broker restart: noida-db never evicts the dead member, the restarted worker must take its place."""
+    rig.kill_worker()
+    indexed_at_kill = len(await indexed_copies(rig.settings, ids))
+    assert indexed_at_kill < len(ids), "the stream finished before the kill; nothing was tested"
+    restarted = time.monotonic()
+    rig.start_worker(timeout=RESUME_WITHIN_SECONDS)
+    await _wait_for_more_indexed(rig, ids, indexed_at_kill, restarted + RESUME_WITHIN_SECONDS)
+    return time.monotonic() - restarted
 
 
 async def _wait_for_more_indexed(rig: FaultRig, ids: list[str], than: int, deadline: float) -> None:
@@ -207,13 +197,7 @@ async def test_faults_worker_killed_mid_stream_and_restarted_loses_and_duplicate
     try:
         await produce(rig.settings, as_records(mentions))
         await _wait_for_some_indexed(rig, ids)
-        rig.kill_worker()
-        indexed_at_kill = len(await indexed_copies(rig.settings, ids))
-        assert indexed_at_kill < len(ids), "the stream finished before the kill; nothing was tested"
-        # no broker restart: noida-db never evicts the dead member, the restarted one must take its place
-        restarted = time.monotonic()
-        rig.start_worker(timeout=RESUME_WITHIN_SECONDS)
-        await _wait_for_more_indexed(rig, ids, indexed_at_kill, restarted + RESUME_WITHIN_SECONDS)
+        await _kill_and_restart_mid_stream(rig, ids)
     finally:
         rig.proxy.heal()
     await _assert_exactly_delivered(rig, mentions)
@@ -230,13 +214,7 @@ async def test_faults_worker_killed_twice_resumes_each_time_within_30s_without_a
         await produce(rig.settings, as_records(mentions))
         await _wait_for_some_indexed(rig, ids)
         for _ in range(2):
-            rig.kill_worker()
-            indexed_at_kill = len(await indexed_copies(rig.settings, ids))
-            assert indexed_at_kill < len(ids), "the stream finished before the kill; nothing was tested"
-            restarted = time.monotonic()
-            rig.start_worker(timeout=RESUME_WITHIN_SECONDS)
-            await _wait_for_more_indexed(rig, ids, indexed_at_kill, restarted + RESUME_WITHIN_SECONDS)
-            resumed.append(time.monotonic() - restarted)
+            resumed.append(await _kill_and_restart_mid_stream(rig, ids))
     finally:
         rig.proxy.heal()
     await _assert_exactly_delivered(rig, mentions)

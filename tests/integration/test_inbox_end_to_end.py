@@ -22,7 +22,7 @@ from pipeline.inbox.store import inbox_index
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.playbook import load_playbook
-from tools.showcase import Browser, load_sample, sample_alerts, tagged_sample
+from tools.showcase import Browser, drop_sample, load_sample, sample_alerts, seed_sample, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration
@@ -62,19 +62,14 @@ def sample(inbox_settings):
     alerts = sample_alerts(documents, now)
 
     async def seed():
-        from pipeline.alerts.store import AlertStore
-
         async with make_client(inbox_settings) as client:
-            await load_sample(client, inbox_settings, documents)
-            for alert in alerts:
-                await AlertStore(client, inbox_settings).upsert(alert, refresh=True)
+            await seed_sample(client, inbox_settings, documents, alerts)
     _run(seed())
     yield {"documents": documents, "alerts": alerts, "by_id": {d["id"]: d for d in documents}}
 
     async def drop():
         async with make_client(inbox_settings) as client:
-            for suffix in ("mentions", "alerts", "trends", "inbox"):
-                await client.options(ignore_status=404).indices.delete(index=f"{inbox_settings.index_prefix}-{suffix}")
+            await drop_sample(client, inbox_settings)
     _run(drop())
 
 

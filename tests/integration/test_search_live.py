@@ -19,63 +19,24 @@ from pipeline.settings import get_settings
 
 pytestmark = pytest.mark.integration
 
+def _mention(mention_id: str, lang: str, sentiment: str, category: str, author: dict, likes: int, text: str,
+             created_at: str, **more) -> dict:
+    return {"id": mention_id, "platform": mention_id.split(":")[0], "lang": lang, "sentiment": sentiment,
+            "categories": [category], "author": author, "metrics": {"likes": likes}, "text": text,
+            **more, "created_at": created_at}
+
+
 MENTIONS = [
-    {
-        "id": "mastodon:1",
-        "platform": "mastodon",
-        "lang": "fr",
-        "sentiment": "negative",
-        "categories": ["complaint"],
-        "author": {"id": "m-1", "handle": "@alice", "followers": 5000},
-        "metrics": {"likes": 3},
-        "text": "Encore un retard de livraison, inadmissible. Le colis est perdu",
-        "created_at": "2026-11-20T10:00:00Z",
-    },
-    {
-        "id": "twitter:2",
-        "platform": "twitter",
-        "lang": "fr",
-        "sentiment": "positive",
-        "categories": ["positive"],
-        "author": {"id": "t-2", "handle": "bob", "followers": 10},
-        "metrics": {"likes": 50},
-        "text": "Les livraisons sont rapides, merci !",
-        "created_at": "2026-11-21T09:00:00Z",
-    },
-    {
-        "id": "reddit:3",
-        "platform": "reddit",
-        "lang": "en",
-        "sentiment": "negative",
-        "categories": ["complaint"],
-        "author": {"id": "r-3", "handle": "carol", "followers": 200},
-        "metrics": {"likes": 7},
-        "text": "Delivery was late again, shipping delays everywhere",
-        "title": "Late delivery",
-        "created_at": "2026-11-19T10:00:00Z",
-    },
-    {
-        "id": "bluesky:4",
-        "platform": "bluesky",
-        "lang": "fr",
-        "sentiment": "negative",
-        "categories": ["complaint"],
-        "author": {"id": "b-4", "handle": "dave"},
-        "metrics": {"likes": 0},
-        "text": "Demande de remboursement, le service client est nul",
-        "created_at": "2026-11-18T10:00:00Z",
-    },
-    {
-        "id": "mastodon:5",
-        "platform": "mastodon",
-        "lang": "fr",
-        "sentiment": "negative",
-        "categories": ["complaint"],
-        "author": {"id": "m-5", "handle": "erin"},
-        "metrics": {"likes": 1},
-        "text": "Retard énorme et la livraison n'est jamais arrivée",
-        "created_at": "2026-11-17T10:00:00Z",
-    },
+    _mention("mastodon:1", "fr", "negative", "complaint", {"id": "m-1", "handle": "@alice", "followers": 5000}, 3,
+             "Encore un retard de livraison, inadmissible. Le colis est perdu", "2026-11-20T10:00:00Z"),
+    _mention("twitter:2", "fr", "positive", "positive", {"id": "t-2", "handle": "bob", "followers": 10}, 50,
+             "Les livraisons sont rapides, merci !", "2026-11-21T09:00:00Z"),
+    _mention("reddit:3", "en", "negative", "complaint", {"id": "r-3", "handle": "carol", "followers": 200}, 7,
+             "Delivery was late again, shipping delays everywhere", "2026-11-19T10:00:00Z", title="Late delivery"),
+    _mention("bluesky:4", "fr", "negative", "complaint", {"id": "b-4", "handle": "dave"}, 0,
+             "Demande de remboursement, le service client est nul", "2026-11-18T10:00:00Z"),
+    _mention("mastodon:5", "fr", "negative", "complaint", {"id": "m-5", "handle": "erin"}, 1,
+             "Retard énorme et la livraison n'est jamais arrivée", "2026-11-17T10:00:00Z"),
 ]
 
 

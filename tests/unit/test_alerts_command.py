@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +15,7 @@ from pipeline.alerts.outbox import OutboxEntry, OutboxQueue, OutboxStore
 from pipeline.cli import app
 from pipeline.settings import Settings
 from pipeline.stack import free_port
+from silent_server import silent_server
 
 CONFIG = {
     "channels": {"slack": {"type": "slack", "url_env": "T_CMD_SLACK_URL"},
@@ -72,31 +71,9 @@ PASSWORD = "s3cr3t-Pa55"
 
 @contextmanager
 def hanging_server():
-    """Accepts connections and never answers: an Elasticsearch that times out."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    accepted = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://elastic:{PASSWORD}@127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in accepted:
-            connection.close()
-        listener.close()
+    """An Elasticsearch that times out, its URL with credentials (which must never be printed)."""
+    with silent_server() as address:
+        yield f"http://elastic:{PASSWORD}@{address}"
 
 
 def _use_settings(monkeypatch, settings: Settings) -> None:

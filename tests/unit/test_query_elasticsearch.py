@@ -60,27 +60,17 @@ def test_query_elasticsearch_lone_not_is_a_must_not():
     assert query == {"bool": {"must_not": [{"term": {"sentiment": {"value": "positive", "case_insensitive": True}}}]}}
 
 
+def _span_near(words: list[str], slop: int, in_order: bool) -> dict:
+    return {"span_near": {"clauses": [{"span_term": {"text": word}} for word in words], "slop": slop, "in_order": in_order}}
+
+
 def test_query_elasticsearch_near_is_unordered_span_near_with_slop_on_lowercased_text():
-    query = compile_query("Livraison NEAR/3 RETARD")
-    assert query == {
-        "span_near": {
-            "clauses": [{"span_term": {"text": "livraison"}}, {"span_term": {"text": "retard"}}],
-            "slop": 3,
-            "in_order": False,
-        }
-    }
+    assert compile_query("Livraison NEAR/3 RETARD") == _span_near(["livraison", "retard"], slop=3, in_order=False)
 
 
 def test_query_elasticsearch_near_phrase_operand_is_an_ordered_exact_span():
-    query = compile_query('"Service Client" NEAR/5 nul')
-    phrase_span = query["span_near"]["clauses"][0]
-    assert phrase_span == {
-        "span_near": {
-            "clauses": [{"span_term": {"text": "service"}}, {"span_term": {"text": "client"}}],
-            "slop": 0,
-            "in_order": True,
-        }
-    }
+    phrase_span = compile_query('"Service Client" NEAR/5 nul')["span_near"]["clauses"][0]
+    assert phrase_span == _span_near(["service", "client"], slop=0, in_order=True)
 
 
 def test_query_elasticsearch_near_word_split_like_the_standard_tokenizer():

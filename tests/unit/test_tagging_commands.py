@@ -28,18 +28,21 @@ def settings(monkeypatch, tmp_path):
     return settings
 
 
+class _PlaybookRules(RuleTagger):
+    """The rules with the playbook's deadlines, as the trained tagger plans them (reply_by = created_at + delay)."""
+
+    def tag_batch(self, items):
+        from pipeline.tagging.playbook import load_playbook
+
+        tags = super().tag_batch(items)
+        for item, t in zip(items, tags, strict=True):
+            plan = load_playbook().plan(t.categories, item.platform, item.created_at)
+            t.action, t.priority, t.reply_by = plan.action, plan.priority, plan.reply_by
+        return tags
+
+
 def test_tagging_tag_command_outputs_action_deadline_and_scores(monkeypatch):
-    from pipeline.tagging.playbook import load_playbook
-
-    class PlannedRules(RuleTagger):
-        def tag_batch(self, items):
-            tags = super().tag_batch(items)
-            for item, t in zip(items, tags, strict=True):
-                plan = load_playbook().plan(t.categories, item.platform, item.created_at)
-                t.action, t.priority, t.reply_by = plan.action, plan.priority, plan.reply_by
-            return tags
-
-    monkeypatch.setattr(pipeline.tagging, "_TAGGER", PlannedRules())
+    monkeypatch.setattr(pipeline.tagging, "_TAGGER", _PlaybookRules())
     lines = [
         {"id": "twitter:1", "text": "@acme my parcel never arrived, refund please", "platform": "twitter",
          "created_at": "2026-03-02T09:00:00Z", "watch": ["acme"]},
@@ -93,19 +96,6 @@ def test_tagging_feedback_file_roundtrip(tmp_path):
     append_feedback(path, second)
     assert read_feedback(path) == [first, second]
     assert read_feedback(tmp_path / "missing.jsonl") == []
-
-
-class _PlaybookRules(RuleTagger):
-    """The rules with the playbook's deadlines, as the trained tagger plans them (reply_by = created_at + delay)."""
-
-    def tag_batch(self, items):
-        from pipeline.tagging.playbook import load_playbook
-
-        tags = super().tag_batch(items)
-        for item, t in zip(items, tags, strict=True):
-            plan = load_playbook().plan(t.categories, item.platform, item.created_at)
-            t.action, t.priority, t.reply_by = plan.action, plan.priority, plan.reply_by
-        return tags
 
 
 def test_tagging_tag_command_bad_date_is_one_error_and_the_batch_is_still_tagged(monkeypatch, settings):

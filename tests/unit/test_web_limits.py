@@ -4,8 +4,6 @@ Elasticsearch URL where nothing listens (502 once past validation) or one that n
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
@@ -15,6 +13,7 @@ from pipeline.query.parser import MAX_QUERY_WORDS
 from pipeline.settings import Settings
 from pipeline.stack import free_port
 from pipeline.web.app import create_app
+from silent_server import silent_server
 
 BASE = "http://127.0.0.1:8765"
 
@@ -56,29 +55,8 @@ def test_web_limits_oversized_query_is_a_400_naming_the_limit(client, path):
 
 @pytest.fixture
 def silent_elasticsearch():
-    """A server that accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    server.close()
+    with silent_server() as address:
+        yield f"http://{address}"
 
 
 def test_web_limits_elasticsearch_calls_time_out(silent_elasticsearch, tmp_path):
