@@ -19,6 +19,7 @@ import orjson
 from pipeline.mention import EnrichedMention, InvalidMention, Mention, parse_mention
 from pipeline.privacy import ErasureSet, keep_unerased
 from pipeline.tagging import TagInput, Tagger, Tags
+from pipeline.timestamps import from_epoch_ms
 from pipeline.trends.signals import signal_records, signals_for
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
     for index, (record, mention) in enumerate(valid):
         try:
             tags = tags_list[index] if tags_list is not None else tagger.tag_batch([inputs[index]])[0]
-            ingested = datetime.fromtimestamp(record.timestamp_ms / 1000, UTC) if record.timestamp_ms else None
+            ingested = from_epoch_ms(record.timestamp_ms) if record.timestamp_ms else None
             result.enriched.append(enrich(mention, tags, tagger.name, now, ingested))
             result.partitions[mention.id] = record.partition
         except Exception as exc:
