@@ -23,13 +23,14 @@ acknowledged → resolved and raise :class:`InvalidTransition` on anything else.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipeline import categories
+from pipeline.timestamps import as_utc
 
 MAX_SAMPLE_IDS = 20
 MAX_TOP_TERMS = 10
@@ -60,12 +61,6 @@ AlertKind = Literal[("negative_spike", *CATEGORY_SERIES, "volume_spike", "trend"
 Verdict = Literal["organic", "troll_raid"]
 AlertEvent = Literal["opened", "updated", "escalated", "reminded", "reopened", "acknowledged", "resolved"]
 AUTO = "auto"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 INCIDENT_OF_KIND = {"volume_spike": categories.CRISIS_INCIDENT, "negative_spike": categories.CRISIS_INCIDENT,
@@ -132,7 +127,7 @@ class Alert(BaseModel):
     @field_validator("opened_at", "updated_at", "notified_at", "acknowledged_at", "resolved_at")
     @classmethod
     def _in_utc(cls, value: datetime | None) -> datetime | None:
-        return _utc(value)
+        return None if value is None else as_utc(value)
 
     @property
     def active(self) -> bool:
@@ -145,7 +140,7 @@ class InvalidTransition(ValueError):
 
 def new_alert_id(key: str, opened_at: datetime) -> str:
     """Deterministic, so that replaying the same detections gives the same alert ids."""
-    return f"{key}:{_utc(opened_at):%Y%m%dT%H%M%SZ}"
+    return f"{key}:{as_utc(opened_at):%Y%m%dT%H%M%SZ}"
 
 
 def _merge(first: list[str], second: list[str], limit: int) -> list[str]:
@@ -189,7 +184,7 @@ def apply_detection(
     ``changed`` says whether the returned alert differs from ``existing`` (publish it); ``should_notify``
     whether a person must be told now (deliver it). A new alert is both.
     """
-    now = _utc(now)
+    now = as_utc(now)
     if existing is not None and existing.dedup_key != detection.dedup_key:
         raise ValueError(f"detection {detection.dedup_key!r} does not belong to alert {existing.dedup_key!r}")
     if existing is None:
@@ -243,8 +238,8 @@ def auto_resolve(alert: Alert | None, last_spiking: datetime | None, now: dateti
     moment the quiet time was reached, so a replay resolves it at the same time however it is batched."""
     if alert is None or not alert.active or last_spiking is None:
         return None
-    last_spiking = max(_utc(last_spiking), alert.opened_at)
-    if _utc(now) - last_spiking < quiet:
+    last_spiking = max(as_utc(last_spiking), alert.opened_at)
+    if as_utc(now) - last_spiking < quiet:
         return None
     at = last_spiking + quiet
     return alert.model_copy(update={
@@ -262,7 +257,7 @@ def acknowledge(alert: Alert, who: str, now: datetime) -> Alert:
                   if alert.state is AlertState.acknowledged
                   else f"already resolved at {alert.resolved_at:%Y-%m-%d %H:%M}Z")
         raise InvalidTransition(f"cannot acknowledge alert {alert.id}: it is {detail}")
-    now = _utc(now)
+    now = as_utc(now)
     return alert.model_copy(update={
         "state": AlertState.acknowledged, "last_event": "acknowledged",
         "acknowledged_at": now, "acknowledged_by": who, "updated_at": now,
@@ -277,7 +272,7 @@ def resolve(alert: Alert, who: str, now: datetime) -> Alert:
         raise InvalidTransition(
             f"cannot resolve alert {alert.id}: it was already resolved by {alert.resolved_by} "
             f"at {alert.resolved_at:%Y-%m-%d %H:%M}Z")
-    now = _utc(now)
+    now = as_utc(now)
     return alert.model_copy(update={
         "state": AlertState.resolved, "last_event": "resolved",
         "resolved_at": now, "resolved_by": who, "updated_at": now,

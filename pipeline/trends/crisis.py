@@ -42,7 +42,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pipeline.alerts.model import CATEGORY_SERIES, Detection, Severity
@@ -50,6 +50,7 @@ from pipeline.alerts.raid import RaidConfig, SpikeMention, raid_verdict
 from pipeline.categories import CRISIS_INCIDENT
 from pipeline.trends.signals import Signal
 from pipeline.trends.spikes import SpikeAssessment, SpikeConfig, SpikeDetector
+from pipeline.timestamps import epoch_seconds, from_epoch_seconds
 from pipeline.trends.terms import Term
 
 if TYPE_CHECKING:
@@ -156,14 +157,6 @@ class IntervalEvidence:
         return list({e.id: e for e in (*self.sample, *self.reach)}.values())
 
 
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _moment(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
 class WatchMonitor:
     """Counts, baselines and recent evidence of one watch. ``observe`` signals, then ``advance``."""
 
@@ -199,7 +192,7 @@ class WatchMonitor:
         at = signal.at
         if now is not None and at > now + MAX_FUTURE:
             at = now
-        seconds = _epoch(at)
+        seconds = int(epoch_seconds(at))
         wall = now.timestamp() if now is not None else 0.0
         if self.first_wall is None:
             self.first_wall = wall
@@ -308,7 +301,7 @@ class WatchMonitor:
             self._close_until(boundary)
             detections = self._assess_at(boundary)
             if detections:
-                found.append((_moment(boundary), detections))
+                found.append((from_epoch_seconds(boundary), detections))
                 for detection in detections:
                     self.spiking_at[detection.dedup_key.split(":", 1)[0]] = boundary
             self.assessed_until = boundary
@@ -337,7 +330,7 @@ class WatchMonitor:
                     totals = [a + b for a, b in zip(totals, counts, strict=True)]
                     self.last_signal_at = max(self.last_signal_at or tick, tick)
             for index, series in enumerate(SERIES):
-                self.detectors[series].update(totals[index], _moment(interval_start))
+                self.detectors[series].update(totals[index], from_epoch_seconds(interval_start))
         for tick in [t for t in self.counts if t < end]:
             del self.counts[tick]
         self.closed_until = end
@@ -349,7 +342,7 @@ class WatchMonitor:
     def _needed_volume(self, interval_start: int) -> dict[str, float]:
         """Per series, the count the open interval needs before a spike is possible (a cheap test per tick)."""
         if interval_start not in self._needed:
-            moment = _moment(interval_start)
+            moment = from_epoch_seconds(interval_start)
             spike = self.config.spike
             needed = {}
             for series, detector in self.detectors.items():
@@ -378,7 +371,7 @@ class WatchMonitor:
         needed = self._needed_volume(start)
         if not any(partial[i] >= needed[s] for i, s in enumerate(SERIES)):
             return []
-        moment = _moment(start)
+        moment = from_epoch_seconds(start)
         assessments = {s: self.detectors[s].peek(partial[i], moment) for i, s in enumerate(SERIES)}
         detections = []
         crisis = next((s for s in CRISIS_PREFERENCE if assessments[s].spiking), None)
@@ -443,8 +436,9 @@ class WatchMonitor:
     def _detection(self, series: str, assessment: SpikeAssessment, boundary: int) -> Detection:
         evidence, background = self._evidence(series, boundary)
         samples = sorted(evidence, key=lambda e: (-(e.followers or 0), -e.at, e.id))[: self.config.samples]
-        spike_mentions = [SpikeMention(e.id, "", e.author, _moment(e.at), e.followers, sketch=e.sketch) for e in evidence]
-        verdict = raid_verdict(spike_mentions, _moment(boundary), self.config.raid)
+        spike_mentions = [SpikeMention(e.id, "", e.author, from_epoch_seconds(e.at), e.followers, sketch=e.sketch)
+                          for e in evidence]
+        verdict = raid_verdict(spike_mentions, from_epoch_seconds(boundary), self.config.raid)
         top_terms = self._top_terms(evidence, background)
         severity = Severity.critical if assessment.score >= self.config.critical_threshold else Severity.warning
         window = self.config.spike.window
@@ -520,9 +514,9 @@ class WatchMonitor:
     def last_spiking(self, incident: str) -> datetime | None:
         """When the incident (``crisis`` or ``troll``) was last seen spiking, in event time."""
         at = self.spiking_at.get(incident)
-        return None if at is None else _moment(at)
+        return None if at is None else from_epoch_seconds(at)
 
     @property
     def watermark_time(self) -> datetime | None:
-        return None if self.watermark is None else _moment(self.watermark)
+        return None if self.watermark is None else from_epoch_seconds(self.watermark)
 

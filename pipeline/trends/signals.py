@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
 
 from pipeline import categories
 from pipeline.alerts.raid import text_sketch
+from pipeline.timestamps import parse_iso
 from pipeline.trends.terms import NO_PRODUCTS, ProductMatcher, Term, extract_terms
 
 MAX_SIGNAL_TERMS = 48  # hashtags, @mentions and products come first, then keywords in reading order
@@ -38,8 +39,10 @@ SERIES_CATEGORIES = tuple(category.name for category in categories.spiking().val
 
 
 def _time(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = parse_iso(value)
+    if moment is None:
+        raise ValueError(f"not an ISO 8601 time: {value!r}")
+    return moment
 
 
 @dataclass(frozen=True, slots=True)

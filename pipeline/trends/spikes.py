@@ -42,9 +42,11 @@ import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from statistics import median
 from typing import Any, NamedTuple
+
+from pipeline.timestamps import epoch_seconds, from_epoch_seconds
 
 POISSON_SQRT_SD = 0.5
 MAD_TO_SD = 1.4826
@@ -117,10 +119,6 @@ class SpikeAssessment(NamedTuple):
     spiking: bool  # every alert condition but the detector's own cooldown holds
 
 
-def _epoch(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
 @dataclass(slots=True)
 class SpikeDetector:
     """State of one count series: past slot totals, recent score maxima and the current window.
@@ -154,7 +152,7 @@ class SpikeDetector:
         behind any of them (0: no baseline yet).
         """
         config = self.config
-        end = _epoch(timestamp)
+        end = epoch_seconds(timestamp)
         width = config.window.total_seconds()
         start = end - width
         centre = spread = 0.0
@@ -184,7 +182,7 @@ class SpikeDetector:
         if self._first_seen is None:
             self._first_seen = timestamp
         if in_order:
-            self._move_to_slot(math.floor(_epoch(timestamp) / self.config.slot_seconds))
+            self._move_to_slot(math.floor(epoch_seconds(timestamp) / self.config.slot_seconds))
             volume = self._add_to_window(value, timestamp)
         else:
             volume = sum(v for _, v in self._window) + value
@@ -220,7 +218,7 @@ class SpikeDetector:
         """A JSON-ready copy of the state (without the config), for a Faust table or a restart."""
 
         def seconds(moment: datetime | None) -> float | None:
-            return None if moment is None else _epoch(moment)
+            return None if moment is None else epoch_seconds(moment)
 
         def compact(number: float | None, digits: int) -> float | int | None:
             if number is None:
@@ -259,7 +257,7 @@ class SpikeDetector:
         def moment(seconds: float | None) -> datetime | None:
             if seconds is None:
                 return None
-            restored = datetime.fromtimestamp(seconds, UTC)
+            restored = from_epoch_seconds(seconds)
             return restored if aware else restored.replace(tzinfo=None)
 
         detector._slot = state["slot"]
@@ -302,7 +300,7 @@ class SpikeDetector:
         merged._totals.extend(totals.get(slot) for slot in range(max(oldest, self._slot - merged._totals.maxlen), self._slot))
         merged._slot = self._slot
         merged._slot_total = self._slot_total + (older._slot_total if older._slot == self._slot else 0.0)
-        first_day = math.floor(_epoch(self._first_seen) / 86400)
+        first_day = math.floor(epoch_seconds(self._first_seen) / 86400)
         older_days = list(older._day_maxima)
         boundary_max = older._day_max if older._day == first_day else None
         if older._day_max is not None and older._day != first_day:
@@ -393,7 +391,7 @@ class SpikeDetector:
         return sum(v for _, v in self._window)
 
     def _note_day_max(self, score: float, timestamp: datetime) -> None:
-        day = math.floor(_epoch(timestamp) / 86400)
+        day = math.floor(epoch_seconds(timestamp) / 86400)
         if self._day is not None and day > self._day and self._day_max is not None:
             self._day_maxima.append(self._day_max)
             self._day_max = None
