@@ -44,31 +44,22 @@ def burst(monitor, start, count=150, first_id=10**6):
     return [d for _, found in monitor.advance() for d in found] + monitor.assess()
 
 
-def test_trends_backfill_csv_of_counts_adds_each_row_to_its_interval():
+@pytest.mark.parametrize("lines, kind, expected", [
+    (["timestamp,volume,negative,complaint",  # counts: each row adds to the interval its timestamp is in
+      "2026-11-02T10:00:00Z,12,3,1", "2026-11-02T10:02:00+00:00,4,0,0", "2026-11-02 10:20:00,5,5,2"],
+     "counts", {"volume_spike": [16, 0, 0, 0, 5], "negative_spike": [3, 0, 0, 0, 5],
+                "complaint_spike": [1, 0, 0, 0, 2], "troll_spike": [0] * 5}),
+    (["timestamp,sentiment,categories",  # mentions, in any order
+      "2026-11-02T10:06:00Z,negative,complaint;troll", "2026-11-02T10:01:00Z,positive,",
+      "2026-11-02T10:03:00Z,Negative,Complaint|question"],
+     "mentions", {"volume_spike": [2, 1], "negative_spike": [1, 1], "complaint_spike": [1, 1], "troll_spike": [0, 1]}),
+])
+def test_trends_backfill_csv_of_counts_or_mentions_gives_counts_per_interval(lines, kind, expected):
     counter = HistoryCounter(300)
-    kind = count_csv(["timestamp,volume,negative,complaint",
-                      "2026-11-02T10:00:00Z,12,3,1",
-                      "2026-11-02T10:02:00+00:00,4,0,0",
-                      "2026-11-02 10:20:00,5,5,2"], counter)
+    assert count_csv(lines, counter) == kind
     history = counter.history("acme")
-    assert kind == "counts"
     assert history.start == int(datetime(2026, 11, 2, 10, tzinfo=UTC).timestamp()) and history.interval == 300
-    assert history.counts["volume_spike"] == [16, 0, 0, 0, 5]
-    assert history.counts["negative_spike"] == [3, 0, 0, 0, 5]
-    assert history.counts["complaint_spike"] == [1, 0, 0, 0, 2]
-    assert history.counts["troll_spike"] == [0] * 5
-
-
-def test_trends_backfill_csv_of_mentions_counts_sentiment_and_categories_in_any_order():
-    counter = HistoryCounter(300)
-    kind = count_csv(["timestamp,sentiment,categories",
-                      "2026-11-02T10:06:00Z,negative,complaint;troll",
-                      "2026-11-02T10:01:00Z,positive,",
-                      "2026-11-02T10:03:00Z,Negative,Complaint|question"], counter)
-    history = counter.history("acme")
-    assert kind == "mentions"
-    assert {series: history.counts[series] for series in SERIES} == {
-        "volume_spike": [2, 1], "negative_spike": [1, 1], "complaint_spike": [1, 1], "troll_spike": [0, 1]}
+    assert {series: history.counts[series] for series in SERIES} == expected
 
 
 @pytest.mark.parametrize("lines, message", [
