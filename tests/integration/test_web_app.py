@@ -22,13 +22,13 @@ import orjson
 import pytest
 
 from pipeline.alerts.model import AlertState
-from pipeline.alerts.store import AlertStore, index_trends, trends_index
+from pipeline.alerts.store import AlertStore
 from pipeline.kafka_tools import read_topic
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.feedback import feedback_path, read_feedback
 from pipeline.topics import SIGNALS
-from tools.showcase import Browser, load_sample, sample_alerts, sample_trends, tagged_sample
+from tools.showcase import Browser, drop_sample, sample_alerts, sample_trends, seed_sample, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration
@@ -70,13 +70,7 @@ def sample(web_settings, web_env):
 
     async def seed():
         async with make_client(web_settings) as client:
-            indexed = await load_sample(client, web_settings, documents)
-            store = AlertStore(client, web_settings)
-            for alert in alerts:
-                await store.upsert(alert, refresh=True)
-            await index_trends(client, web_settings, trends)
-            await client.indices.refresh(index=trends_index(web_settings))
-            return indexed
+            return await seed_sample(client, web_settings, documents, alerts, trends)
 
     indexed = _run(seed())
     assert indexed == len(documents) == 3600
@@ -84,8 +78,7 @@ def sample(web_settings, web_env):
 
     async def drop():
         async with make_client(web_settings) as client:
-            for suffix in ("mentions", "alerts", "trends"):
-                await client.options(ignore_status=404).indices.delete(index=f"{web_settings.index_prefix}-{suffix}")
+            await drop_sample(client, web_settings)
     _run(drop())
 
 
