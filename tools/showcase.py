@@ -19,7 +19,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,23 @@ async def drop_sample(client: Any, settings: Settings) -> None:
     """Delete what :func:`seed_sample` and the web app wrote: the mentions, alerts, trends and inbox indices."""
     for suffix in ("mentions", "alerts", "trends", "inbox"):
         await client.options(ignore_status=404).indices.delete(index=f"{settings.index_prefix}-{suffix}")
+
+
+@contextmanager
+def sample_in_index(settings: Settings, documents: Sequence[dict[str, Any]], alerts: Sequence[Alert] = (),
+                    trends: Sequence[dict[str, Any]] = ()) -> Iterator[int]:
+    """The sample seeded (:func:`seed_sample`) while the block runs and dropped after; yields the number of
+    mentions indexed."""
+    from pipeline.sinks.elasticsearch import make_client
+
+    async def with_client(action, *args):
+        async with make_client(settings) as client:
+            return await action(client, settings, *args)
+
+    try:
+        yield asyncio.run(with_client(seed_sample, documents, alerts, trends))
+    finally:
+        asyncio.run(with_client(drop_sample))
 
 
 def _peak_hour(documents: Sequence[dict[str, Any]], watch: str, category: str, now: datetime

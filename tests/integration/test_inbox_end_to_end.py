@@ -22,7 +22,7 @@ from pipeline.inbox.store import inbox_index
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.playbook import load_playbook
-from tools.showcase import Browser, drop_sample, load_sample, sample_alerts, seed_sample, tagged_sample
+from tools.showcase import Browser, load_sample, sample_alerts, sample_in_index, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration
@@ -61,16 +61,8 @@ def sample(inbox_settings):
     documents = [_planned(doc) for doc in tagged_sample(now=now)]
     alerts = sample_alerts(documents, now)
 
-    async def seed():
-        async with make_client(inbox_settings) as client:
-            await seed_sample(client, inbox_settings, documents, alerts)
-    _run(seed())
-    yield {"documents": documents, "alerts": alerts, "by_id": {d["id"]: d for d in documents}}
-
-    async def drop():
-        async with make_client(inbox_settings) as client:
-            await drop_sample(client, inbox_settings)
-    _run(drop())
+    with sample_in_index(inbox_settings, documents, alerts):
+        yield {"documents": documents, "alerts": alerts, "by_id": {d["id"]: d for d in documents}}
 
 
 @pytest.fixture(scope="module")

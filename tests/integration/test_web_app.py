@@ -28,7 +28,7 @@ from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.feedback import feedback_path, read_feedback
 from pipeline.topics import SIGNALS
-from tools.showcase import Browser, drop_sample, sample_alerts, sample_trends, seed_sample, tagged_sample
+from tools.showcase import Browser, sample_alerts, sample_in_index, sample_trends, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration
@@ -68,18 +68,9 @@ def sample(web_settings, web_env):
     trends = sample_trends(documents)
     assert trends, "the trending tracker found no bursting term in the sample's crisis"
 
-    async def seed():
-        async with make_client(web_settings) as client:
-            return await seed_sample(client, web_settings, documents, alerts, trends)
-
-    indexed = _run(seed())
-    assert indexed == len(documents) == 3600
-    yield {"documents": documents, "alerts": alerts, "trends": trends}
-
-    async def drop():
-        async with make_client(web_settings) as client:
-            await drop_sample(client, web_settings)
-    _run(drop())
+    with sample_in_index(web_settings, documents, alerts, trends) as indexed:
+        assert indexed == len(documents) == 3600
+        yield {"documents": documents, "alerts": alerts, "trends": trends}
 
 
 @pytest.fixture(scope="module")
