@@ -19,7 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -34,6 +33,7 @@ from pipeline.query.match import MentionView, evaluate
 from pipeline.query.parser import QuerySyntaxError, parse_query
 from pipeline.sources.options import SourceOptions
 from pipeline.sources.registry import SOURCE_TYPES, options_models
+from pipeline.yaml_files import decode_utf8, one_line, parse_yaml
 
 # A source of watches.yaml: the options model of its type (pipeline/sources/<type>/options.py).
 SourceType = Literal[SOURCE_TYPES]  # type: ignore[valid-type]
@@ -121,29 +121,6 @@ def _shown(text: object, limit: int = 80) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text):,} characters)"
 
 
-def one_line(message: str, limit: int = 500) -> str:
-    """An error message fit for one terminal line: line breaks escaped, a huge value in the file cut."""
-    message = message.replace("\r", "\\r").replace("\n", "\\n")
-    return message if len(message) <= limit else f"{message[:limit]}… ({len(message):,} characters)"
-
-
-def yaml_problem(exc: yaml.YAMLError) -> str:
-    """PyYAML's several-line message as one line: where, then what."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = ", ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p) or str(exc)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return one_line(f"{where}{problem}")
-
-
-def decode_utf8(data: bytes) -> str:
-    """``data`` as text; a byte that is not UTF-8 is a ValueError naming its line (a BOM is allowed)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ValueError(f"line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
-
-
 class Watches:
     """The watches and sources of one watches.yaml, and the matcher connectors call for every mention."""
 
@@ -169,14 +146,7 @@ class Watches:
 
     @classmethod
     def from_yaml(cls, text: str, where: str = "watches.yaml") -> Watches:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise WatchesError(one_line(f"{where}: not valid YAML: {yaml_problem(exc)}")) from None
-        except RecursionError:
-            raise WatchesError(f"{where}: not usable YAML: nested too deeply") from None
-        except ValueError as exc:  # a value YAML types but Python cannot hold: year 0, an int of 5,000 digits
-            raise WatchesError(one_line(f"{where}: not usable YAML: {exc}")) from None
+        data = parse_yaml(text, where, WatchesError)
         if data is not None and not isinstance(data, dict):
             raise WatchesError(f"{where}: expected a mapping with 'watches' (and 'sources'), got {type(data).__name__}")
         try:
