@@ -188,6 +188,10 @@ class EmailChannel:
     async def send(self, alert: Alert, delivery_id: str) -> None:
         message = email_message(alert, self._config.sender, self._config.to)
         message["X-Veille-Delivery"] = delivery_id
+        await self.send_message(message)
+
+    async def send_message(self, message: EmailMessage) -> None:
+        """Send any message (a client report too) with this channel's SMTP settings; :class:`DeliveryError`."""
         await asyncio.to_thread(self._send_blocking, message)
 
     def _send_blocking(self, message: EmailMessage) -> None:
