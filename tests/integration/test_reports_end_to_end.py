@@ -161,3 +161,37 @@ def test_reports_email_goes_through_the_alert_channel_smtp_settings(sample, repo
     assert attachment.get_filename().startswith("veille-report-Aquarelle-")
     data = attachment.get_payload(decode=True)
     assert data.startswith(b"%PDF-") and len(pdfium.PdfDocument(data)) >= 3
+
+
+def test_reports_every_sends_a_new_report_at_each_interval(sample, report_env, tmp_path):
+    """``--every`` (what the docker-compose report service runs): a first report at --first, then one per
+    interval, each to the e-mail channel's own recipients (--send), until the process is stopped."""
+    import time
+
+    recorder = MailRecorder()
+    controller = aiosmtpd_controller.Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    routing = tmp_path / "alerting.yaml"
+    routing.write_text(yaml.safe_dump({"channels": {"mail": {
+        "type": "email", "host": "127.0.0.1", "port": controller.port, "security": "none",
+        "sender": "veille@example.org", "to": ["cm@example.org"], "timeout": 10}}}))
+    first = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "report", "Aquarelle", "--since", "7d", "--format", "html", "--send",
+         "--email", "", "--every", "20s", "--first", first],
+        env={**os.environ, **report_env, "VEILLE_ALERTING_FILE": str(routing)}, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 150
+        while len(recorder.messages) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.5)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+        controller.stop()
+    assert len(recorder.messages) >= 2, output[-3000:]
+    assert all(recipients == ["cm@example.org"] for _, recipients, _ in recorder.messages)
+    assert "next report of Aquarelle at" in output
+    attachments = [part for _, _, message in recorder.messages for part in message.walk()
+                   if part.get_content_disposition() == "attachment"]
+    assert [part.get_content_type() for part in attachments] == ["text/html"] * len(recorder.messages)
