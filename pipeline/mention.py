@@ -33,6 +33,10 @@ def cut_text(text: str) -> tuple[str, bool]:
     return text, False
 
 
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 # Where a mention was posted: the platforms of the registered sources (pipeline/sources/registry.py).
 Platform = StrEnum("Platform", {name: name for name in PLATFORMS})
 
@@ -44,6 +48,15 @@ class Author(BaseModel):
     handle: str | None = Field(None, max_length=MAX_AUTHOR_NAME_CHARS)
     name: str | None = Field(None, max_length=MAX_AUTHOR_NAME_CHARS)
     followers: int | None = Field(None, ge=0)
+    # What some sources say of the account (Mastodon, X): for the likely-fake score, pipeline/authors/health.py
+    created_at: datetime | None = Field(None, description="when the account was created")
+    following: int | None = Field(None, ge=0, description="accounts it follows")
+    posts: int | None = Field(None, ge=0, description="posts it has published in all")
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _aware(value)
 
 
 class Metrics(BaseModel):
@@ -53,10 +66,6 @@ class Metrics(BaseModel):
     shares: int = Field(0, ge=0)
     replies: int = Field(0, ge=0)
     views: int | None = Field(None, ge=0)
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Mention(BaseModel):
@@ -148,6 +157,16 @@ Sentiment = Literal["negative", "neutral", "positive"]
 CATEGORIES: tuple[str, ...] = categories.names()  # each one defined in pipeline/categories.py
 
 
+class AuthorHealth(BaseModel):
+    """The likely-fake/automated score of a mention's author when it was tagged (pipeline/authors/health.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float = Field(ge=0.0, le=1.0)
+    likely_fake: bool
+    reasons: list[str] = Field(default_factory=list)
+
+
 class EnrichedMention(Mention):
     """A mention with what the tagger found and what the community manager should do about it."""
 
@@ -162,6 +181,7 @@ class EnrichedMention(Mention):
     tagged_at: datetime
     tagger: str = Field(description="name and version of the tagger that produced the tags")
     ingested_at: datetime | None = Field(None, description="when the raw mention entered Kafka (record timestamp)")
+    author_health: AuthorHealth | None = Field(None, description="whether its author looks fake or automated")
 
 
 class InvalidMention(ValueError):

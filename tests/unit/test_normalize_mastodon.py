@@ -23,6 +23,8 @@ def test_mastodon_status_fields_and_html_to_text():
     assert first.text == "My #Acme X2 leaks again.\n\nSecond paragraph\nwith a line break & an entity."
     assert first.source == "mastodon.social"
     assert first.author.id == "1090101" and first.author.handle == "alice" and first.author.followers == 42
+    assert first.author.created_at == datetime(2022, 1, 1, tzinfo=UTC)
+    assert (first.author.following, first.author.posts) == (10, 200)
     assert first.language == "en"
     assert first.created_at == datetime(2026, 11, 9, 10, 15, 30, tzinfo=UTC)
     assert (first.metrics.likes, first.metrics.shares, first.metrics.replies) == (7, 3, 2)

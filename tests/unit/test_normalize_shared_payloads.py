@@ -98,6 +98,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
             "author.handle": "mastodonpy_test",
             "author.name": "John Lennon",
             "url": "http://localhost:3000/@mastodonpy_test/117020583223442465",
+            "author.created_at": datetime(2026, 8, 1, tzinfo=UTC),
+            "author.following": 0,
+            "author.posts": 23,
         }
     },
     "mastodon/test_status_reply.yaml": {

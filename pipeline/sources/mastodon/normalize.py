@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from pipeline.authors.facts import account_facts
 from pipeline.mention import Platform
 from pipeline.sources.cassettes import normalize_recording
 from pipeline.sources.decoding import Document, decode_text, each_object, is_truncated
@@ -175,6 +176,7 @@ def _status(collector: Collector, status: dict, ref: str, instance: str | None) 
             "handle": acct,
             "name": as_str(account.get("display_name")),
             "followers": as_int(account.get("followers_count")) if "followers_count" in account else None,
+            **account_facts(account, "created_at", "following_count", "statuses_count"),
         },
         text=text,
         language=as_str(status.get("language")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pipeline.authors.facts import account_facts
 from pipeline.mention import Platform
 from pipeline.sources.cassettes import normalize_recording
 from pipeline.sources.decoding import Document
@@ -65,7 +66,8 @@ def _tweet(collector: Collector, tweet: Any, ref: str, source: str) -> None:
         source=source,
         author={"id": as_str(user.get("id_str")) or as_str(user.get("id")), "handle": handle,
                 "name": as_str(user.get("name")),
-                "followers": as_int(user.get("followers_count")) if "followers_count" in user else None},
+                "followers": as_int(user.get("followers_count")) if "followers_count" in user else None,
+                **account_facts(user, "created_at", "friends_count", "statuses_count")},
         text=text,
         language=as_str(tweet.get("lang")) if tweet.get("lang") not in ("und", None) else None,
         url=f"https://x.com/{handle}/status/{native_id}" if handle and native_id else None,
