@@ -16,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from pipeline.mention import EnrichedMention, InvalidMention, Mention, parse_mention
+from pipeline.authors.health import batch_health
+from pipeline.mention import AuthorHealth, EnrichedMention, InvalidMention, Mention, parse_mention
 from pipeline.privacy import ErasureSet, keep_unerased
 from pipeline.tagging import TagInput, Tagger, Tags
 from pipeline.timestamps import from_epoch_ms
@@ -65,7 +66,8 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def enrich(mention: Mention, tags: Tags, tagger_name: str, now: datetime, ingested_at: datetime | None) -> dict[str, Any]:
+def enrich(mention: Mention, tags: Tags, tagger_name: str, now: datetime, ingested_at: datetime | None,
+           author_health: AuthorHealth | None = None) -> dict[str, Any]:
     enriched = EnrichedMention(
         **mention.model_dump(),
         lang=tags.lang,
@@ -79,6 +81,7 @@ def enrich(mention: Mention, tags: Tags, tagger_name: str, now: datetime, ingest
         tagged_at=now,
         tagger=tagger_name,
         ingested_at=ingested_at,
+        author_health=author_health,
     )
     document = enriched.model_dump(mode="json")
     document["content_hash"] = content_hash(mention.text)
@@ -122,6 +125,7 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
         return result
 
     inputs = [tag_input_for(m) for _, m in valid]
+    health = batch_health([m for _, m in valid])
     try:
         tags_list = tagger.tag_batch(inputs)
     except Exception:
@@ -132,7 +136,7 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
         try:
             tags = tags_list[index] if tags_list is not None else tagger.tag_batch([inputs[index]])[0]
             ingested = from_epoch_ms(record.timestamp_ms) if record.timestamp_ms else None
-            result.enriched.append(enrich(mention, tags, tagger.name, now, ingested))
+            result.enriched.append(enrich(mention, tags, tagger.name, now, ingested, health[mention.id]))
             result.partitions[mention.id] = record.partition
         except Exception as exc:
             reason = f"tagging failed: {type(exc).__name__}: {exc}"

@@ -35,6 +35,9 @@ MENTION_PROPERTIES: dict[str, Any] = {
             "handle": KEYWORD,
             "name": {"type": "text", "fields": {"keyword": KEYWORD}},
             "followers": LONG,
+            "created_at": DATE,
+            "following": LONG,
+            "posts": LONG,
         }
     },
     "text": {
@@ -66,6 +69,7 @@ MENTION_PROPERTIES: dict[str, Any] = {
     "tagged_at": DATE,
     "tagger": KEYWORD,
     "ingested_at": DATE,
+    "author_health": {"properties": {"score": {"type": "float"}, "likely_fake": {"type": "boolean"}, "reasons": KEYWORD}},
     "indexed_at": DATE,
     "content_hash": KEYWORD,
 }
