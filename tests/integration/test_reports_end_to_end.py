@@ -195,3 +195,26 @@ def test_reports_every_sends_a_new_report_at_each_interval(sample, report_env, t
     attachments = [part for _, _, message in recorder.messages for part in message.walk()
                    if part.get_content_disposition() == "attachment"]
     assert [part.get_content_type() for part in attachments] == ["text/html"] * len(recorder.messages)
+
+
+def test_reports_html_opens_in_chromium_with_its_charts_drawn(sample, report_env, tmp_path):
+    """The HTML report as a client opens it from the e-mail: a file, no server, every chart drawn."""
+    from tools.showcase import Browser
+
+    if not Browser.available():
+        pytest.skip("Debian's chromium and chromedriver are needed")
+    out = tmp_path / "rapport.html"
+    _veille(report_env, "report", "Aquarelle", "--since", "7d", "--format", "html", "--lang", "fr", "--out", str(out))
+    with Browser(lang="fr-FR") as browser:
+        browser.driver.get(out.as_uri())
+        headings = [h.text for h in browser.driver.find_elements("css selector", "h2")]
+        sizes = browser.driver.execute_script(
+            "return [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect())"
+            ".map(r => [r.width, r.height]);")
+        marks = browser.driver.execute_script(
+            "return document.querySelectorAll('svg.chart path, svg.chart rect, svg.chart polyline').length;")
+        browser.driver.save_screenshot(str(tmp_path / "rapport.png"))
+    assert headings == section_titles("fr")
+    assert len(sizes) >= 6 and all(width > 100 and height > 80 for width, height in sizes)
+    assert marks > 20  # lines, areas, bars and donut slices of the seven charts
+    assert _inked_share(tmp_path / "rapport.png") > 0.02
