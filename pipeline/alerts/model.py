@@ -88,6 +88,8 @@ class Detection(BaseModel):
     observed: float | None = None
     score: float | None = None
     verdict: Verdict | None = None
+    fake_share: float | None = Field(None, ge=0.0, le=1.0, description="share of its mentions (the evidence kept) "
+                                     "from likely fake or automated accounts")
 
     @property
     def dedup_key(self) -> str:
@@ -121,6 +123,7 @@ class Alert(BaseModel):
     observed: float | None = None
     score: float | None = None
     verdict: Verdict | None = None
+    fake_share: float | None = Field(None, description="share of its mentions from likely fake or automated accounts")
     update_count: int = Field(0, ge=0, description="detections folded into this alert after the one that opened it")
     peak_severity: Severity | None = Field(None, description="the highest severity a person was told of")
 
@@ -168,6 +171,7 @@ def _open(detection: Detection, now: datetime) -> Alert:
         observed=detection.observed,
         score=detection.score,
         verdict=detection.verdict,
+        fake_share=detection.fake_share,
     )
 
 
@@ -228,6 +232,7 @@ def _updated(existing: Alert, detection: Detection, now: datetime) -> Alert:
         "observed": detection.observed if detection.observed is not None else existing.observed,
         "score": detection.score if detection.score is not None else existing.score,
         "verdict": detection.verdict or existing.verdict,
+        "fake_share": detection.fake_share if detection.fake_share is not None else existing.fake_share,
         "update_count": existing.update_count + 1,
     })
 

@@ -70,10 +70,11 @@ STATE_VERSION = 2
 NEGATIVE = 1
 # one bit per series: negative 1, complaint 2, troll 4 (in the evidence the state keeps)
 FLAG_OF_SERIES = {"negative_spike": NEGATIVE, **{s: 2 << i for i, s in enumerate(CATEGORY_SERIES)}}
+LIKELY_FAKE = 1 << 16  # not a series: its author looks fake or automated (pipeline/authors/health.py)
 
 
 def _flags(signal: Signal) -> int:
-    return (NEGATIVE if signal.negative else 0) | sum(
+    return (NEGATIVE if signal.negative else 0) | (LIKELY_FAKE if signal.likely_fake else 0) | sum(
         FLAG_OF_SERIES[s] for s, c in CATEGORY_SERIES.items() if getattr(signal, c.name))
 
 
@@ -440,6 +441,8 @@ class WatchMonitor:
                           for e in evidence]
         verdict = raid_verdict(spike_mentions, from_epoch_seconds(boundary), self.config.raid)
         top_terms = self._top_terms(evidence, background)
+        fake = sum(1 for e in evidence if e.flags & LIKELY_FAKE)
+        fake_share = round(fake / len(evidence), 4) if evidence else None
         severity = Severity.critical if assessment.score >= self.config.critical_threshold else Severity.warning
         window = self.config.spike.window
         window_text = f"{window.total_seconds() / 3600:g} h" if window >= timedelta(hours=1) else f"{window.total_seconds() / 60:g} min"
@@ -453,6 +456,7 @@ class WatchMonitor:
             f"alert threshold {self.config.spike.threshold:g}). "
             + (f"Top terms: {', '.join(top_terms)}. " if top_terms else "")
             + verdict.explanation().replace(" mentions from ", f" mentions{sampled} from ", 1)
+            + (f" {fake_share:.0%} of them come from likely fake or automated accounts." if fake else "")
         )
         return Detection(
             watch=self.watch, kind=series, severity=severity,
@@ -460,7 +464,7 @@ class WatchMonitor:
                   f"in {window_text} (usually {assessment.expected:.0f})",
             explanation=explanation, top_terms=top_terms, sample_ids=[e.id for e in samples],
             baseline=assessment.expected, observed=assessment.volume, score=assessment.score,
-            verdict=verdict.verdict,
+            verdict=verdict.verdict, fake_share=fake_share,
         )
 
     def to_state(self) -> dict[str, Any]:

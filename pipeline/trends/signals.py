@@ -58,6 +58,7 @@ class Signal:
     followers: int | None
     terms: tuple[Term, ...]
     partition: int | None = None  # of mentions.raw, for the crisis monitor's watermark
+    likely_fake: bool = False  # its author looks fake or automated (pipeline/authors/health.py)
 
     def to_json(self) -> dict[str, Any]:
         data = {"type": "mention", "watch": self.watch, "id": self.id, "at": self.at.isoformat(),
@@ -66,6 +67,8 @@ class Signal:
                 "author": self.author, "followers": self.followers, "terms": [list(term) for term in self.terms]}
         if self.partition is not None:
             data["partition"] = self.partition
+        if self.likely_fake:
+            data["likely_fake"] = True
         return data
 
     @classmethod
@@ -79,7 +82,8 @@ class Signal:
                    negative=bool(data.get("negative")), **{name: bool(data.get(name)) for name in SERIES_CATEGORIES},
                    sketch=str(sketch), author=str(data.get("author") or ""),
                    followers=data.get("followers"), terms=bounded_terms(Term(k, t) for k, t in data.get("terms") or ()),
-                   partition=partition if isinstance(partition, int) else None)
+                   partition=partition if isinstance(partition, int) else None,
+                   likely_fake=data.get("likely_fake") is True)
 
 
 def bounded_terms(terms) -> tuple[Term, ...]:
@@ -171,6 +175,7 @@ def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODU
         negative=document.get("sentiment") == "negative", **{name: name in tagged for name in SERIES_CATEGORIES},
         sketch=sketch, author=str(author.get("id") or ""),
         followers=author.get("followers"), terms=terms, partition=partition,
+        likely_fake=(document.get("author_health") or {}).get("likely_fake") is True,
     ) for watch in dict.fromkeys(watches)]
 
 
