@@ -38,6 +38,8 @@ from pipeline.yaml_files import decode_utf8, one_line, parse_yaml
 # A source of watches.yaml: the options model of its type (pipeline/sources/<type>/options.py).
 SourceType = Literal[SOURCE_TYPES]  # type: ignore[valid-type]
 SourceSpec = Annotated[Union[options_models()], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007
+# Where a watch's audience lives: the hours of its audience rhythm (pipeline/rhythm.py) are read there.
+DEFAULT_TIMEZONE = "Europe/Paris"
 
 
 class WatchSpec(BaseModel):
@@ -49,6 +51,14 @@ class WatchSpec(BaseModel):
     query: str | None = Field(None, description="boolean query in the search language")
     exclude: str | None = Field(None, description="a mention matching this query is not this watch's")
     sources: list[str] = Field(default_factory=list, description="source names; empty: every source")
+    timezone: str = Field(DEFAULT_TIMEZONE, description="IANA time zone of the audience (Europe/Paris, UTC)")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from pipeline.rhythm import time_zone
+
+        return str(time_zone(value))
 
     @field_validator("keywords")
     @classmethod

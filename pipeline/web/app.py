@@ -35,6 +35,7 @@ from pipeline.web import api, forms, pages, security, sign_in
 from pipeline.web.errors import EXCEPTION_HANDLERS
 from pipeline.web.middleware import SecurityMiddleware
 from pipeline.web.render import templates
+from pipeline.web.rhythm import rhythm_api, rhythm_page
 
 STATIC = Path(__file__).resolve().parent / "static"
 ALERT_ACTIONS = ("acknowledge", "resolve")
@@ -52,6 +53,7 @@ def routes() -> list[BaseRoute]:
         "/legal.csv": pages.legal_csv,
         "/trends": pages.trends_page,
         "/compare": pages.compare_page,
+        "/rhythm": rhythm_page,
         "/login": sign_in.login_page,
         "/healthz": pages.healthz,
     }
@@ -65,6 +67,8 @@ def routes() -> list[BaseRoute]:
         "/api/legal": api.legal_api,
         "/api/trends": api.trends_api,
         "/api/compare": api.compare_api,
+        "/api/rhythm": rhythm_api,
+        "/api/audience/rhythm": rhythm_api,
     }
     changes = {
         **{f"/alerts/{{alert_id:path}}/{action}": forms.alert_form(action) for action in ALERT_ACTIONS},
