@@ -17,21 +17,21 @@ settings = get_settings()
 
 
 def _broker_credentials():
-    if settings.kafka_sasl_mechanism:
-        password = settings.kafka_password.get_secret_value() if settings.kafka_password else ""
-        context = ssl.create_default_context(cafile=str(settings.kafka_ca_file)) if settings.kafka_ca_file else None
+    if settings.kafka.sasl_mechanism:
+        password = settings.kafka.password.get_secret_value() if settings.kafka.password else ""
+        context = ssl.create_default_context(cafile=str(settings.kafka.ca_file)) if settings.kafka.ca_file else None
         return faust.SASLCredentials(
-            username=settings.kafka_username, password=password, mechanism=settings.kafka_sasl_mechanism,
-            ssl_context=context if settings.kafka_security_protocol.endswith("SSL") else None,
+            username=settings.kafka.username, password=password, mechanism=settings.kafka.sasl_mechanism,
+            ssl_context=context if settings.kafka.security_protocol.endswith("SSL") else None,
         )
-    if settings.kafka_security_protocol == "SSL":
-        return ssl.create_default_context(cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None)
+    if settings.kafka.security_protocol == "SSL":
+        return ssl.create_default_context(cafile=str(settings.kafka.ca_file) if settings.kafka.ca_file else None)
     return None
 
 
 app = faust.App(
     settings.app_id,
-    broker=[f"kafka://{b}" for b in settings.kafka_bootstrap],
+    broker=[f"kafka://{b}" for b in settings.kafka.bootstrap],
     broker_credentials=_broker_credentials(),
     key_serializer="raw",
     value_serializer="raw",
@@ -39,7 +39,7 @@ app = faust.App(
     web_enabled=False,
     topic_replication_factor=1,
     producer_linger_ms=5,
-    producer_compression_type=settings.kafka_compression_type,
+    producer_compression_type=settings.kafka.compression_type,
     stream_wait_empty=False,
     consumer_auto_offset_reset="earliest",
     broker_session_timeout=10.0,
@@ -48,7 +48,7 @@ app = faust.App(
     # Faust delivers every polled record in turn and waits when an agent's buffer is full, holding up the records
     # of every other topic: a poll of 10,000 raw mentions held the index and crisis agents idle for 3.7 s.
     # Polls smaller than the buffer's headroom above its pressure mark (4,096 - 4,096 / 1.25) never fill it.
-    broker_max_poll_records=settings.kafka_max_poll_records,
+    broker_max_poll_records=settings.kafka.max_poll_records,
     datadir=str(settings.data_dir / "faust"),
     agent_supervisor=RestartWithBackoff,  # one agent crash-looping never ends the worker (agents/health.py)
 )

@@ -31,7 +31,7 @@ async def index_mentions(stream):
 
 async def _index_stream(stream, sink: ElasticsearchMentionSink) -> None:
     await erasures.ready.wait()
-    async for events in stream.take_events(settings.index_batch_size, within=settings.index_batch_within):
+    async for events in stream.take_events(settings.index.batch_size, within=settings.index.batch_within):
         async with acknowledged_when_done(events, "index"):
             documents, origin, unreadable = [], {}, []
             for event in events:

@@ -24,7 +24,7 @@ def _record(event) -> RawRecord:
 
 @app.agent(raw_mentions_topic)
 async def tag_mentions(stream):
-    pool = TagPool(settings.tag_processes, settings.gc_young_threshold)
+    pool = TagPool(settings.tag.processes, settings.gc_young_threshold)
 
     async def tag(events) -> RoutedBatch:
         return await pool.tag([_record(e) for e in events], erasures.erased)
@@ -43,7 +43,7 @@ async def tag_mentions(stream):
         await pool.start()
         await erasures.ready.wait()
         # while one batch's results go to the broker, the next is tagged
-        await overlapped(stream.take_events(settings.tag_batch_size, within=settings.tag_batch_within),
-                         tag, send, settings.tag_batches_in_flight, "tag")
+        await overlapped(stream.take_events(settings.tag.batch_size, within=settings.tag.batch_within),
+                         tag, send, settings.tag.batches_in_flight, "tag")
     finally:
         pool.close()

@@ -22,16 +22,12 @@ from pipeline.alerts.store import index_trends, wait_for_alert_indices
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.trends.records import read_state, state_records
 from pipeline.trends.signals import Signal
-from pipeline.trends.terms import BurstConfig, Term
-from pipeline.trends.trending import TrendConfig, WatchTrends
+from pipeline.trends.terms import Term
+from pipeline.trends.trending import WatchTrends
 
 log = logging.getLogger(__name__)
 
-config = TrendConfig(
-    window=timedelta(minutes=settings.trend_window_minutes), baseline_windows=settings.trend_baseline_windows,
-    warmup_windows=min(settings.trend_warmup_windows, settings.trend_baseline_windows),
-    burst=BurstConfig(min_count=settings.trend_min_count, min_score=settings.trend_min_score),
-)
+config = settings.trend.to_config()
 window_seconds = config.window.total_seconds()
 _clock = {"at": 0.0}  # the window start a batch's counts are written to (the table's time-relativity)
 
@@ -79,7 +75,7 @@ async def find_trends(stream):
     client = make_client(settings)
     await wait_for_alert_indices(client, settings)
     try:
-        async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
+        async for events in stream.take_events(settings.signal.batch_size, within=settings.signal.batch_within):
             async with acknowledged_when_done(events, "trends"):
                 by_watch, _ = read_signals(events)  # the crisis agent dead-letters the unreadable ones
                 now = datetime.now(UTC)
@@ -118,7 +114,7 @@ def _count_and_close(watch: str, items, now: datetime) -> list[dict]:
                 totals[term] += term_counts[key].value()
                 del term_counts[key]
         found += tracker.close(start, totals)
-    if found or time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
+    if found or time.monotonic() - saved_at.get(watch, 0) >= settings.crisis.checkpoint_seconds:
         for (start, term), count in counts.items():
             _clock["at"] = start
             term_counts[_key(watch, term)] += count

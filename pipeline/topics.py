@@ -107,8 +107,8 @@ def plan_topics(specs: list[TopicSpec], existing: dict[str, ExistingTopic], pref
 def kafka_client_options(settings: Settings) -> dict:
     """Connection options for kafka-python clients."""
     options = kafka_connection_options(settings)
-    if settings.kafka_ca_file:
-        options["ssl_cafile"] = str(settings.kafka_ca_file)
+    if settings.kafka.ca_file:
+        options["ssl_cafile"] = str(settings.kafka.ca_file)
     return options
 
 

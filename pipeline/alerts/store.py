@@ -39,7 +39,7 @@ async def setup_alert_indices(client: AsyncElasticsearch, settings: Settings) ->
         f"{alerts_index(settings)}*", ALERT_PROPERTIES, "Crisis alerts, one document per alert", "1s"))
     await ensure_index(client, trends_index(settings), index_template(
         f"{trends_index(settings)}*", TREND_PROPERTIES, "Trending terms per watch and window",
-        settings.index_refresh_interval))
+        settings.index.refresh_interval))
 
 
 async def wait_for_alert_indices(client: AsyncElasticsearch, settings: Settings) -> None:

@@ -153,12 +153,12 @@ def _unreachable(exc: BaseException) -> tuple[str, str] | None:
     settings = get_settings()
     detail = " ".join(mask_credentials(exc).split())  # one line
     if isinstance(exc, TransportError):  # connection refused, timeout, TLS
-        return "Elasticsearch", (f"cannot reach Elasticsearch at {mask_credentials(settings.elasticsearch_url)}: "
+        return "Elasticsearch", (f"cannot reach Elasticsearch at {mask_credentials(settings.elasticsearch.url)}: "
                                  f"{type(exc).__name__}: {detail}")
     if isinstance(exc, ApiError):
         return "Elasticsearch", f"Elasticsearch answered {exc.meta.status}: {detail}"
     if isinstance(exc, (KafkaError, asyncio.TimeoutError, OSError)):
-        return "Kafka", (f"cannot reach Kafka at {mask_credentials(settings.kafka_brokers)}: "
+        return "Kafka", (f"cannot reach Kafka at {mask_credentials(settings.kafka.brokers)}: "
                          f"{type(exc).__name__}: {detail}")
     return None
 

@@ -103,7 +103,7 @@ def backfill_command(
         typer.echo("veille backfill: give --csv FILE and/or --kafka", err=True)
         raise typer.Exit(2)
     settings = get_settings()
-    counter = HistoryCounter(interval or settings.crisis_interval_seconds)
+    counter = HistoryCounter(interval or settings.crisis.interval_seconds)
     sources = []
     if csv_file is not None:
         try:

@@ -69,7 +69,7 @@ def compare_command(
                    err=True)
         raise typer.Exit(1) from None
     except TransportError as exc:
-        typer.echo(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}"),
+        typer.echo(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch.url}: {exc.message}"),
                    err=True)
         raise typer.Exit(1) from None
     typer.echo(orjson.dumps(comparison.to_json()).decode() if as_json else format_comparison(comparison))

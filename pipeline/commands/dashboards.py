@@ -83,7 +83,7 @@ def import_command(
 ) -> None:
     """Import (overwrite) every saved object file into Kibana; exit 1 if any object fails."""
     settings = Settings()  # read now: the environment may name another Kibana than at start-up
-    url = kibana or settings.kibana_url
+    url = kibana or settings.kibana.url
     files = _load_checked(directory)
     failed = False
     with kibana_client(url, settings) as client:

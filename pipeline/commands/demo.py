@@ -33,7 +33,7 @@ MALFORMED = PROJECT_ROOT / "data" / "sample" / "malformed.jsonl"
 
 def uses_embedded_stack(settings: Settings) -> bool:
     stack = EmbeddedStack(settings)
-    return settings.kafka_brokers == stack.kafka_address and settings.elasticsearch_url.rstrip("/") == stack.es_url
+    return settings.kafka.brokers == stack.kafka_address and settings.elasticsearch.url.rstrip("/") == stack.es_url
 
 
 def sample_ids(path: Path) -> set[str]:
@@ -99,7 +99,7 @@ def demo_command(
         except StackError as exc:
             typer.secho(f"error: {exc}", fg="red", err=True)
             raise typer.Exit(1) from None
-    typer.echo(f"    Kafka {settings.kafka_brokers} · Elasticsearch {settings.elasticsearch_url}"
+    typer.echo(f"    Kafka {settings.kafka.brokers} · Elasticsearch {settings.elasticsearch.url}"
                f"{'' if embedded else ' (external)'}")
 
     typer.secho("2/5 topics and index templates", bold=True)
@@ -162,7 +162,7 @@ def demo_command(
         for record in letters:
             letter = orjson.loads(record.value)
             typer.echo(f"    offset {record.offset}: {letter['reason'][:110]}")
-    index = f"{settings.elasticsearch_url.rstrip('/')}/{settings.mentions_index}"
+    index = f"{settings.elasticsearch.url.rstrip('/')}/{settings.mentions_index}"
     veille = _veille_command()
     from pipeline.commands.web import start_in_background, web_url
 

@@ -49,7 +49,7 @@ def _run(work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     except ApiError as exc:
         _fail(mask_credentials(f"Elasticsearch refused the request ({exc.meta.status}): {exc.message}"))
     except TransportError as exc:
-        _fail(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}"))
+        _fail(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch.url}: {exc.message}"))
 
 
 def _scope(since: str, until: str | None, watch: str, query: str | None):

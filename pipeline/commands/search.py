@@ -79,7 +79,7 @@ def search_command(
         typer.echo(mask_credentials(f"Elasticsearch refused the search ({exc.meta.status}): {exc.message}"), err=True)
         raise typer.Exit(1) from None
     except TransportError as exc:
-        typer.echo(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc.message}"),
+        typer.echo(mask_credentials(f"cannot reach Elasticsearch at {settings.elasticsearch.url}: {exc.message}"),
                    err=True)
         raise typer.Exit(1) from None
 

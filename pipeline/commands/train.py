@@ -26,7 +26,7 @@ def _without_erased(settings, feedback: list) -> list:
         erased = asyncio.run(load_erasures(settings, timeout=30.0))
     except Exception as exc:  # noqa: BLE001 - Kafka unreachable or slow: one line, not a traceback
         typer.secho(mask_credentials(f"error: cannot read the erasures topic {settings.topic(ERASURES)} at "
-                                     f"{settings.kafka_brokers} ({type(exc).__name__}: {exc}), so the CM corrections "
+                                     f"{settings.kafka.brokers} ({type(exc).__name__}: {exc}), so the CM corrections "
                                      "cannot be checked against erasures; start Kafka, or train with --no-feedback"),
                     fg="red", err=True)
         raise typer.Exit(1) from None

@@ -17,8 +17,8 @@ app.add_typer(web_app, name="web")
 
 
 def web_url(settings: Settings) -> str:
-    host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "::", "") else settings.web_host
-    return f"http://{host}:{settings.web_port}/"
+    host = "127.0.0.1" if settings.web.host in ("0.0.0.0", "::", "") else settings.web.host
+    return f"http://{host}:{settings.web.port}/"
 
 
 def serve(settings: Settings) -> None:
@@ -27,7 +27,7 @@ def serve(settings: Settings) -> None:
     from pipeline.web.app import create_app
 
     # server_header off, and no access log of headers: the login token never reaches a log line.
-    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port, log_level="info",
+    uvicorn.run(create_app(settings), host=settings.web.host, port=settings.web.port, log_level="info",
                 server_header=False, proxy_headers=False, timeout_graceful_shutdown=3)
 
 
@@ -37,8 +37,8 @@ def web_command(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     settings = get_settings()
-    if port_in_use(settings.web_port, "127.0.0.1"):
-        typer.secho(f"error: port {settings.web_port} is already taken (another veille web?); "
+    if port_in_use(settings.web.port, "127.0.0.1"):
+        typer.secho(f"error: port {settings.web.port} is already taken (another veille web?); "
                     f"choose another with VEILLE_WEB_PORT", fg="red", err=True)
         raise typer.Exit(1)
     serve(settings)
@@ -53,8 +53,8 @@ def start_in_background(settings: Settings, timeout: float = 30.0, env: dict[str
     running = process.pid()
     if running:
         return running
-    if port_in_use(settings.web_port, "127.0.0.1"):
-        raise RuntimeError(f"port {settings.web_port} is already taken by another program; "
+    if port_in_use(settings.web.port, "127.0.0.1"):
+        raise RuntimeError(f"port {settings.web.port} is already taken by another program; "
                            f"choose another with VEILLE_WEB_PORT")
     pid = process.start([sys.executable, "-m", "pipeline", "web"], env=env)
     deadline = time.monotonic() + timeout

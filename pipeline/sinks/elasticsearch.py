@@ -90,20 +90,20 @@ def index_template(pattern: str, properties: dict[str, Any], description: str, r
 
 def mentions_index_template(settings: Settings) -> dict[str, Any]:
     return index_template(f"{settings.mentions_index}*", MENTION_PROPERTIES, "Enriched mentions",
-                          settings.index_refresh_interval)
+                          settings.index.refresh_interval)
 
 
 def make_client(settings: Settings, **options: Any) -> AsyncElasticsearch:
     # orjson: the stdlib json encoder was the index agent's largest cost per document
     kwargs: dict[str, Any] = {"request_timeout": 30, "serializer": OrjsonSerializer(), **options}
-    if settings.elasticsearch_api_key:
-        kwargs["api_key"] = settings.elasticsearch_api_key.get_secret_value()
-    elif settings.elasticsearch_username:
-        password = settings.elasticsearch_password.get_secret_value() if settings.elasticsearch_password else ""
-        kwargs["basic_auth"] = (settings.elasticsearch_username, password)
-    if settings.elasticsearch_ca_file:
-        kwargs["ca_certs"] = str(settings.elasticsearch_ca_file)
-    return AsyncElasticsearch(settings.elasticsearch_url, **kwargs)
+    if settings.elasticsearch.api_key:
+        kwargs["api_key"] = settings.elasticsearch.api_key.get_secret_value()
+    elif settings.elasticsearch.username:
+        password = settings.elasticsearch.password.get_secret_value() if settings.elasticsearch.password else ""
+        kwargs["basic_auth"] = (settings.elasticsearch.username, password)
+    if settings.elasticsearch.ca_file:
+        kwargs["ca_certs"] = str(settings.elasticsearch.ca_file)
+    return AsyncElasticsearch(settings.elasticsearch.url, **kwargs)
 
 
 async def ensure_index(client: AsyncElasticsearch, name: str, template: dict[str, Any]) -> None:

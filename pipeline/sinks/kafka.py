@@ -12,19 +12,19 @@ from pipeline.settings import Settings
 
 def kafka_connection_options(settings: Settings) -> dict:
     """Options kafka-python and aiokafka name alike: brokers, security protocol, SASL (never logged)."""
-    options: dict = {"bootstrap_servers": settings.kafka_bootstrap, "security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_sasl_mechanism:
-        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        options["sasl_plain_username"] = settings.kafka_username
-        options["sasl_plain_password"] = settings.kafka_password.get_secret_value() if settings.kafka_password else None
+    options: dict = {"bootstrap_servers": settings.kafka.bootstrap, "security_protocol": settings.kafka.security_protocol}
+    if settings.kafka.sasl_mechanism:
+        options["sasl_mechanism"] = settings.kafka.sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka.username
+        options["sasl_plain_password"] = settings.kafka.password.get_secret_value() if settings.kafka.password else None
     return options
 
 
 def aiokafka_options(settings: Settings) -> dict:
     options = kafka_connection_options(settings)
-    if settings.kafka_security_protocol.endswith("SSL"):
+    if settings.kafka.security_protocol.endswith("SSL"):
         options["ssl_context"] = ssl.create_default_context(
-            cafile=str(settings.kafka_ca_file) if settings.kafka_ca_file else None)
+            cafile=str(settings.kafka.ca_file) if settings.kafka.ca_file else None)
     return options
 
 
@@ -33,7 +33,7 @@ class KafkaRecordSink:
         self.settings = settings
         self.producer = AIOKafkaProducer(
             **aiokafka_options(settings), acks="all", linger_ms=5, max_batch_size=256 * 1024,
-            compression_type=settings.kafka_compression_type, request_timeout_ms=30000,
+            compression_type=settings.kafka.compression_type, request_timeout_ms=30000,
         )
         self._pending: list[asyncio.Future] = []
         self._max_in_flight = max_in_flight

@@ -158,9 +158,9 @@ class PoliteClient:
 
     @classmethod
     def from_settings(cls, settings) -> PoliteClient:
-        return cls(user_agent=settings.connector_user_agent, min_interval=settings.connector_min_interval,
-                   max_retries=settings.connector_max_retries, max_backoff=settings.connector_max_backoff,
-                   timeout=settings.connector_timeout, max_bytes=settings.connector_max_response_bytes)
+        return cls(user_agent=settings.connector.user_agent, min_interval=settings.connector.min_interval,
+                   max_retries=settings.connector.max_retries, max_backoff=settings.connector.max_backoff,
+                   timeout=settings.connector.timeout, max_bytes=settings.connector.max_response_bytes)
 
     async def aclose(self) -> None:
         await self.client.aclose()

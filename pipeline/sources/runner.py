@@ -87,7 +87,7 @@ async def run_sources(settings: Settings, watches: Watches, specs: list[SourceOp
     server = None
     try:
         if webhooks and not once:
-            server = WebhookServer(webhooks, settings.webhook_host, settings.webhook_port, settings.webhook_max_body_bytes)
+            server = WebhookServer(webhooks, settings.webhook.host, settings.webhook.port, settings.webhook.max_body_bytes)
             await server.start()
         tasks = [asyncio.create_task(supervise(c, stop, once), name=f"connector:{c.name}") for c in others]
         if once:

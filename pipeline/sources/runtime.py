@@ -107,7 +107,7 @@ class LiveConnector:
         self.base_url = (spec.base_url or self.default_base_url).rstrip("/")
         state = context.checkpoints.get(self.name)
         self.cursors: dict[str, dict[str, Any]] = dict(state.get("cursors") or {})
-        self.recent = RecentIds(max(self.settings.connector_remember_ids * 5, 1000), state.get("recent_ids") or ())
+        self.recent = RecentIds(max(self.settings.connector.remember_ids * 5, 1000), state.get("recent_ids") or ())
         self.stats = ConnectorStats.from_dict(state.get("stats"))
         self.raw_topic = self.settings.topic(RAW)
         self.dead_letter_topic = self.settings.topic(DEADLETTER)
@@ -122,7 +122,7 @@ class LiveConnector:
 
     @property
     def poll_seconds(self) -> float:
-        return self.spec.poll_seconds or self.settings.connector_poll_seconds
+        return self.spec.poll_seconds or self.settings.connector.poll_seconds
 
     # --- emitting --------------------------------------------------------------------------------
 
@@ -212,7 +212,7 @@ class LiveConnector:
 
     def state(self) -> dict[str, Any]:
         return {"type": self.type, "source": self.spec.type, "cursors": self.cursors,
-                "recent_ids": self.recent.newest(self.settings.connector_remember_ids),
+                "recent_ids": self.recent.newest(self.settings.connector.remember_ids),
                 "stats": asdict(self.stats), "poll_seconds": self.poll_seconds if self.is_polling else None,
                 "bad_payloads": dict(list(self._bad_payloads.items())[-100:])}
 
@@ -223,7 +223,7 @@ class LiveConnector:
         self._last_checkpoint = asyncio.get_running_loop().time()
 
     async def checkpoint_if_due(self) -> None:
-        if asyncio.get_running_loop().time() - self._last_checkpoint >= self.settings.connector_checkpoint_seconds:
+        if asyncio.get_running_loop().time() - self._last_checkpoint >= self.settings.connector.checkpoint_seconds:
             await self.checkpoint()
 
     # --- the polling loop ------------------------------------------------------------------------

@@ -37,7 +37,7 @@ async def transition(request: Request, who: str, alert_id: str, action: str) -> 
     except KafkaError as exc:
         log.error("alert %s %sd by %s in Elasticsearch, but the crisis agent could not be told: %s",
                   alert_id, action, who, mask_credentials(exc))
-        return None, 502, mask_credentials(f"the alert was {action}d, but Kafka ({settings.kafka_brokers}) "
+        return None, 502, mask_credentials(f"the alert was {action}d, but Kafka ({settings.kafka.brokers}) "
                                            f"could not be reached to tell the crisis agent: {exc}")
     log.info("alert %s %sd by %s", alert_id, action, who)
     return alert, 200, ""

@@ -49,7 +49,7 @@ async def alerts_api(request: Request) -> Response:
 
 async def alerts_stream(request: Request) -> Response:
     """Server-sent events: one ``alerts`` event each time the set of active alerts changes."""
-    interval = context.settings(request).web_live_seconds
+    interval = context.settings(request).web.live_seconds
     include_resolved = request.query_params.get("show") == "all"
 
     async def events():

@@ -106,18 +106,18 @@ def create_app(settings: Settings, client: AsyncElasticsearch | None = None) -> 
     app = Starlette(
         routes=routes(),
         middleware=[
-            Middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(settings.web_host, settings.web_public_origin)),
+            Middleware(TrustedHostMiddleware, allowed_hosts=security.allowed_hosts(settings.web.host, settings.web.public_origin)),
             Middleware(SecurityMiddleware),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.secret = (settings.web_secret.get_secret_value().encode() if settings.web_secret
+    app.state.secret = (settings.web.secret.get_secret_value().encode() if settings.web.secret
                         else secrets.token_bytes(32))
-    app.state.sessions = security.SessionStore(settings.web_session_hours * 3600)
+    app.state.sessions = security.SessionStore(settings.web.session_hours * 3600)
     app.state.sign_in_limiter = security.SignInLimiter()
-    app.state.trusted_proxies = security.trusted_networks(settings.web_trusted_proxies)
+    app.state.trusted_proxies = security.trusted_networks(settings.web.trusted_proxies)
     app.state.templates = templates()
     app.state.es = client
     return app

@@ -29,7 +29,7 @@ def settings(request: Request) -> Settings:
 
 def es(request: Request) -> AsyncElasticsearch:
     # Every call of the app waits at most this long, whatever client it was given; no retry after a timeout.
-    return request.app.state.es.options(request_timeout=settings(request).web_elasticsearch_timeout_seconds)
+    return request.app.state.es.options(request_timeout=settings(request).web.elasticsearch_timeout_seconds)
 
 
 def now() -> datetime:

@@ -33,13 +33,13 @@ async def elasticsearch_refused(request: Request, exc: ApiError) -> Response:
 
 
 async def elasticsearch_timed_out(request: Request, exc: ConnectionTimeout) -> Response:
-    waited = context.settings(request).web_elasticsearch_timeout_seconds
+    waited = context.settings(request).web.elasticsearch_timeout_seconds
     log.warning("Elasticsearch did not answer %s within %gs", request.url.path, waited)
     return error_page(request, 504, "error.elasticsearch", f"no answer within {waited:g} s")
 
 
 async def elasticsearch_unreachable(request: Request, exc: TransportError) -> Response:
-    message = mask_credentials(f"{context.settings(request).elasticsearch_url}: {exc.message}")
+    message = mask_credentials(f"{context.settings(request).elasticsearch.url}: {exc.message}")
     log.warning("Elasticsearch unreachable for %s: %s", request.url.path, message)
     return error_page(request, 502, "error.elasticsearch", message)
 

@@ -69,7 +69,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         query_lang = request.query_params.get("lang")
         request.state.lang = choose_language(query_lang, request.cookies.get(LANGUAGE_COOKIE),
                                              request.headers.get("accept-language"))
-        token = settings.web_token.get_secret_value() if settings.web_token else None
+        token = settings.web.token.get_secret_value() if settings.web.token else None
         request.state.bearer = token is not None and security.token_matches(
             token, security.bearer_token(request.headers.get("authorization")))
 
@@ -107,7 +107,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
 
 def _own_origins(request: Request) -> list[str]:
     origins = [f"{request.state.scheme}://{request.headers.get('host', '')}"]
-    public = context.settings(request).web_public_origin
+    public = context.settings(request).web.public_origin
     if public:
         origins.append(public)
     return origins

@@ -61,7 +61,7 @@ async def crisis_page(request: Request, status_code: int = 200, show_all: bool |
     """The crisis page; a refused alert form shows it again, with the ``problem`` and its ``status_code``."""
     filters, watches = await fetch.page_context(request)
     return render(request, "crisis.html", "crisis", status_code, filters=filters, watches=watches, switch_path="/crisis",
-                  live_seconds=context.settings(request).web_live_seconds,
+                  live_seconds=context.settings(request).web.live_seconds,
                   **await crisis_context(request, show_all, problem))
 
 

@@ -38,7 +38,7 @@ def render(request: Request, template: str, page: str, status_code: int = 200, *
     switch_path = page_context.pop("switch_path", request.url.path)
     return request.app.state.templates.TemplateResponse(request, template, {
         "t": t, "lang": t.lang, "page": page, "filters": filters, "charts": charts,
-        "csrf_token": request.state.csrf_token, "login_required": context.settings(request).web_token is not None,
+        "csrf_token": request.state.csrf_token, "login_required": context.settings(request).web.token is not None,
         "lang_switch_url": f"{switch_path}?{urlencode(switch_params)}",
         "periods": PERIODS, "format_countdown": queries.format_countdown,
         "sentiment_colors": charts.SENTIMENT_COLORS, "who": request.cookies.get(context.WHO_COOKIE, ""),

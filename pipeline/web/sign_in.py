@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 async def login_page(request: Request) -> Response:
-    if context.settings(request).web_token is None:
+    if context.settings(request).web.token is None:
         return RedirectResponse("/", status_code=303)
     return render(request, "login.html", "login", next=security.safe_next(request.query_params.get("next")),
                   wrong=False)
@@ -25,7 +25,7 @@ async def login_page(request: Request) -> Response:
 @state_changing
 async def login_submit(request: Request) -> Response:
     settings = context.settings(request)
-    if settings.web_token is None:
+    if settings.web.token is None:
         return RedirectResponse("/", status_code=303)
     form = await request.form()
     target = security.safe_next(str(form.get("next") or "/"))
@@ -37,7 +37,7 @@ async def login_submit(request: Request) -> Response:
         response = render(request, "login.html", "login", status_code=429, next=target, wrong=False, too_many=True)
         response.headers["Retry-After"] = str(wait)
         return response
-    if not security.token_matches(settings.web_token.get_secret_value(), str(form.get("token") or "")):
+    if not security.token_matches(settings.web.token.get_secret_value(), str(form.get("token") or "")):
         limiter.failed(address)
         log.warning("sign-in refused: wrong token from %s", address)
         return render(request, "login.html", "login", status_code=401, next=target, wrong=True)
@@ -48,7 +48,7 @@ async def login_submit(request: Request) -> Response:
     secure = request.state.scheme == "https"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(security.AUTH_COOKIE, security.auth_cookie_value(
-        request.app.state.secret, session_id, settings.web_token.get_secret_value()),
+        request.app.state.secret, session_id, settings.web.token.get_secret_value()),
         httponly=True, samesite="lax", secure=secure)
     response.set_cookie(security.SESSION_COOKIE, session_id, httponly=True, samesite="lax", secure=secure)
     return response

@@ -73,7 +73,7 @@ def test_alerts_written_by_the_agent_are_listed_at_once_by_the_store_cli_and_api
 
     alert = _alert("globex")
     asyncio.run(_write(settings, alert))
-    with TestClient(create_app(settings), base_url=f"http://127.0.0.1:{settings.web_port}") as client:
+    with TestClient(create_app(settings), base_url=f"http://127.0.0.1:{settings.web.port}") as client:
         api = client.get("/api/alerts", params={"watch": "globex"})
     assert api.status_code == 200, api.text
     assert [a["id"] for a in api.json()] == [alert.id]

@@ -75,7 +75,7 @@ def test_backfill_first_hour_burst_alerts_only_on_the_backfilled_watch(settings,
     alert = delivered["body"]["alert"]
     assert alert["kind"] == "complaint_spike" and alert["state"] == "open" and alert["baseline"] < 5
 
-    es = Elasticsearch(settings.elasticsearch_url)
+    es = Elasticsearch(settings.elasticsearch.url)
     wait_for(lambda: es.count(index=settings.mentions_index, query={"term": {"watch": blind}})["count"] >= 170, 60,
              "the blind watch's burst to be indexed")
     time.sleep(45)  # longer than the partitions' idle time (30 s): the blind watch's last tick has been assessed

@@ -242,9 +242,13 @@ watches:
 @pytest.fixture(scope="module")
 def conn_settings(stack, settings):
     prefixed = settings.model_copy(update={
-        "topic_prefix": f"conn{uuid.uuid4().hex[:8]}.", "connector_min_interval": 0.0, "connector_max_backoff": 5.0,
-        "youtube_api_key": SecretStr("yt-key"), "meta_app_secret": SecretStr("app-secret"),
-        "meta_verify_token": SecretStr("verify-me"), "webhook_port": free_port(), "connector_checkpoint_seconds": 0.5,
+        "topic_prefix": f"conn{uuid.uuid4().hex[:8]}.",
+        "connector": settings.connector.model_copy(update={"min_interval": 0.0, "max_backoff": 5.0,
+                                                           "checkpoint_seconds": 0.5}),
+        "youtube": settings.youtube.model_copy(update={"api_key": SecretStr("yt-key")}),
+        "meta": settings.meta.model_copy(update={"app_secret": SecretStr("app-secret"),
+                                                 "verify_token": SecretStr("verify-me")}),
+        "webhook": settings.webhook.model_copy(update={"port": free_port()}),
     })
     apply_topics(prefixed)
     return prefixed
@@ -362,7 +366,7 @@ async def test_connectors_live_webhook_receiver_to_kafka(conn_settings):
         "item": "comment", "verb": "add", "comment_id": "55_901", "post_id": "55_900", "from": {"id": "9", "name": "Jo"},
         "created_time": NOW, "message": "Commande jamais reçue"}}]}]})
     signature = "sha256=" + hmac.new(b"app-secret", event, hashlib.sha256).hexdigest()
-    url = f"http://127.0.0.1:{conn_settings.webhook_port}/webhooks/pages"  # default path: /webhooks/<name>
+    url = f"http://127.0.0.1:{conn_settings.webhook.port}/webhooks/pages"  # default path: /webhooks/<name>
     try:
         async with KafkaRecordSink(conn_settings) as sink:
             serving = asyncio.create_task(run_sources(conn_settings, watches, select_sources(watches, ["pages"]),

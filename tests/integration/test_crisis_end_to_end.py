@@ -88,7 +88,7 @@ def test_crisis_end_to_end_burst_alerts_once_reaches_webhook_and_ack_sticks(sett
     history = sorted(history + extra, key=lambda m: m["created_at"])
     asyncio.run(send(settings, history))
 
-    es = Elasticsearch(settings.elasticsearch_url)
+    es = Elasticsearch(settings.elasticsearch.url)
     trends_index = f"{settings.index_prefix}-trends"
     hashtag = f"#{watch}summer"
 
@@ -202,7 +202,7 @@ def test_crisis_end_to_end_same_alerts_at_the_same_event_times_whatever_the_repl
     asyncio.run(send_at_rate(settings, stream(slow), 200))
     asyncio.run(send_at_rate(settings, stream(fast), None))
 
-    es = Elasticsearch(settings.elasticsearch_url)
+    es = Elasticsearch(settings.elasticsearch.url)
     alerts_index = f"{settings.index_prefix}-alerts"
 
     def resolved_crises():

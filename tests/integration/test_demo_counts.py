@@ -21,7 +21,7 @@ def test_demo_count_indexed_counts_only_documents_indexed_since_the_replay(stack
 
     prefix = f"demotest-{uuid.uuid4().hex[:8]}"
     scoped = settings.model_copy(update={"index_prefix": prefix})
-    client = Elasticsearch(settings.elasticsearch_url, request_timeout=10, max_retries=0)
+    client = Elasticsearch(settings.elasticsearch.url, request_timeout=10, max_retries=0)
     client.indices.create(index=scoped.mentions_index, mappings={"dynamic": False, "properties": MENTION_PROPERTIES})
     replay_started = datetime.now(UTC)
     try:

@@ -52,9 +52,9 @@ async def test_erase_retention_deletes_by_id_where_delete_by_query_is_missing(se
     mentions = sample_mentions(f"nodbq-{run}", 4)
     for mention in mentions:
         mention["author"] = {"id": f"nodbq-{run}"}
-    proxy = FaultyElasticsearch(settings.elasticsearch_url).start()
+    proxy = FaultyElasticsearch(settings.elasticsearch.url).start()
     proxy.unsupported = {"/_delete_by_query"}
-    through_proxy = settings.model_copy(update={"elasticsearch_url": proxy.url})
+    through_proxy = settings.model_copy(update={"elasticsearch": settings.elasticsearch.model_copy(update={"url": proxy.url})})
     sink = ElasticsearchMentionSink(make_client(through_proxy), through_proxy)
     try:
         await sink.setup()

@@ -69,7 +69,7 @@ def rig(tmp_path_factory) -> FaultRig:
     settings = settings_for(env)
     stack = EmbeddedStack(settings)
     stack.up(timeout=60)
-    proxy = FaultyElasticsearch(settings.elasticsearch_url).start()
+    proxy = FaultyElasticsearch(settings.elasticsearch.url).start()
     rig = FaultRig(env, proxy)
     try:
         subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **env}, check=True,

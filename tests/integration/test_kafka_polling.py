@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 async def _fetches_while_idle(settings, seconds: float, wait: float) -> tuple[int, list[bytes]]:
     """Fetch requests an idle consumer sends in ``seconds``, then the record produced at the end."""
     topic = f"polling-{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap)
     await admin.start()
     await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     await admin.close()
@@ -33,8 +33,8 @@ async def _fetches_while_idle(settings, seconds: float, wait: float) -> tuple[in
     Fetcher._proc_fetch_request = counted
     pacing = EmptyFetchPacing(wait)
     pacing.install()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka.bootstrap, auto_offset_reset="earliest")
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka.bootstrap)
     try:
         await consumer.start()
         await producer.start()

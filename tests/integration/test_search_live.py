@@ -48,9 +48,9 @@ def live_index(stack, settings):
     from pipeline.sinks.elasticsearch import MENTION_PROPERTIES
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("VEILLE_ELASTICSEARCH_URL", settings.elasticsearch_url)
+        patch.setenv("VEILLE_ELASTICSEARCH_URL", settings.elasticsearch.url)
         get_settings.cache_clear()
-        yield from _live_index(Elasticsearch(settings.elasticsearch_url, request_timeout=10, max_retries=0),
+        yield from _live_index(Elasticsearch(settings.elasticsearch.url, request_timeout=10, max_retries=0),
                                MENTION_PROPERTIES)
     get_settings.cache_clear()
 

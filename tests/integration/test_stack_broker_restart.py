@@ -22,11 +22,11 @@ async def test_stack_broker_restart_mid_write_keeps_every_acknowledged_record(tm
     stack = EmbeddedStack(settings)
     stack.up(timeout=60)
     try:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap)
         await admin.start()
         await admin.create_topics([NewTopic(TOPIC, 6, 1)])
         await admin.close()
-        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks=-1, linger_ms=5)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka.bootstrap, acks=-1, linger_ms=5)
         await producer.start()
         acknowledged: set[bytes] = set()
 

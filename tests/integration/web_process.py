@@ -20,7 +20,7 @@ def running_web(settings: Settings, env: dict[str, str]) -> Iterator[str]:
     check that its log holds no traceback."""
     process = ManagedProcess(settings.data_dir, f"web-{settings.index_prefix}")
     process.start([sys.executable, "-m", "pipeline", "web"], env=env)
-    base = f"http://127.0.0.1:{settings.web_port}"
+    base = f"http://127.0.0.1:{settings.web.port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

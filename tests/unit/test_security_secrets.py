@@ -46,15 +46,15 @@ def test_security_settings_read_secrets_from_the_environment(monkeypatch):
     monkeypatch.setenv("VEILLE_KAFKA_PASSWORD", KAFKA_SECRET)
     monkeypatch.setenv("VEILLE_ELASTICSEARCH_API_KEY", API_KEY)
     settings = Settings(_env_file=None)
-    assert settings.kafka_password.get_secret_value() == KAFKA_SECRET
-    assert settings.elasticsearch_api_key.get_secret_value() == API_KEY
+    assert settings.kafka.password.get_secret_value() == KAFKA_SECRET
+    assert settings.elasticsearch.api_key.get_secret_value() == API_KEY
 
 
 def test_security_settings_read_secrets_from_the_env_file(tmp_path, monkeypatch):
     monkeypatch.delenv("VEILLE_ELASTICSEARCH_PASSWORD", raising=False)
     env_file = tmp_path / ".env"
     env_file.write_text(f"VEILLE_ELASTICSEARCH_PASSWORD={ES_SECRET}\n")
-    assert Settings(_env_file=env_file).elasticsearch_password.get_secret_value() == ES_SECRET
+    assert Settings(_env_file=env_file).elasticsearch.password.get_secret_value() == ES_SECRET
 
 
 def test_security_kafka_credentials_and_tls_reach_aiokafka_and_kafka_python():

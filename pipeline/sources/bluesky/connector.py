@@ -49,7 +49,7 @@ class JetstreamConnector(LiveConnector):
 
     async def run(self, stop: asyncio.Event, once: bool = False) -> None:
         failures = 0
-        async with aiohttp.ClientSession(headers={"User-Agent": self.settings.connector_user_agent}) as session:
+        async with aiohttp.ClientSession(headers={"User-Agent": self.settings.connector.user_agent}) as session:
             while not stop.is_set():
                 url = jetstream_url(self.base_url, self.spec.collections, self.cursor)
                 try:
@@ -62,7 +62,7 @@ class JetstreamConnector(LiveConnector):
                     self.record_error(url, exc)
                     if once:
                         break
-                    await sleep_or_stop(stop, min(self.settings.connector_max_backoff, 2 ** failures))
+                    await sleep_or_stop(stop, min(self.settings.connector.max_backoff, 2 ** failures))
                 finally:
                     await self.checkpoint()
 

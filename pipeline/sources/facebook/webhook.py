@@ -25,7 +25,7 @@ def meta_signature(secret: str, body: bytes) -> str:
 
 
 async def subscription_handshake(connector: Any, request: web.Request) -> web.Response:
-    token = secret_value(connector.settings.meta_verify_token)
+    token = secret_value(connector.settings.meta.verify_token)
     query = request.query
     if query.get("hub.mode") != "subscribe" or "hub.challenge" not in query:
         return connector.refuse(request, 400, "not a subscription handshake")
@@ -35,5 +35,5 @@ async def subscription_handshake(connector: Any, request: web.Request) -> web.Re
     return web.Response(text=query["hub.challenge"])
 
 
-META_WEBHOOK = WebhookProvider("meta", META_SIGNATURE, meta_signature, attrgetter("meta_app_secret"),
+META_WEBHOOK = WebhookProvider("meta", META_SIGNATURE, meta_signature, attrgetter("meta.app_secret"),
                                normalize_facebook, subscription_handshake)

@@ -56,7 +56,7 @@ class MastodonConnector(LiveConnector):
         return self.spec.stream == "none"
 
     def _headers(self) -> dict[str, str]:
-        token = self.settings.mastodon_access_token
+        token = self.settings.mastodon.access_token
         return {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
 
     def hashtags(self) -> list[str]:
@@ -67,7 +67,7 @@ class MastodonConnector(LiveConnector):
     def searches(self) -> list[str]:
         if self.spec.searches is not None:
             return list(self.spec.searches)
-        return self.watches.keywords_for(self.name) if self.settings.mastodon_access_token else []
+        return self.watches.keywords_for(self.name) if self.settings.mastodon.access_token else []
 
     def streams(self) -> list[str]:
         return [f"hashtag:{t}" for t in self.hashtags()] + [f"search:{q}" for q in self.searches()]
@@ -116,13 +116,13 @@ class MastodonConnector(LiveConnector):
             except (httpx.HTTPError, _StreamRefused) as exc:
                 failures += 1
                 self.record_error("stream", exc)
-                wait = getattr(exc, "retry_after", None) or min(self.settings.connector_max_backoff, 2 ** failures)
+                wait = getattr(exc, "retry_after", None) or min(self.settings.connector.max_backoff, 2 ** failures)
                 await self.checkpoint()
                 await sleep_or_stop(stop, wait)
 
     async def _listen(self, stop: asyncio.Event) -> None:
         url, params = self.stream_url()
-        timeout = httpx.Timeout(self.settings.connector_timeout, read=90.0)
+        timeout = httpx.Timeout(self.settings.connector.timeout, read=90.0)
         async with aconnect_sse(self.http.client, "GET", url, params=params, headers=self._headers(),
                                 timeout=timeout) as source:
             status = source.response.status_code

@@ -40,7 +40,7 @@ class RedditConnector(LiveConnector):
 
     def __init__(self, spec, context):
         super().__init__(spec, context)
-        oauth = bool(self.settings.reddit_client_id and self.settings.reddit_client_secret)
+        oauth = bool(self.settings.reddit.client_id and self.settings.reddit.client_secret)
         self.oauth = oauth
         self.base_url = (spec.base_url or (OAUTH_BASE if oauth else PUBLIC_BASE)).rstrip("/")
         self.token_url = f"{(spec.base_url or PUBLIC_BASE).rstrip('/')}/api/v1/access_token"
@@ -70,9 +70,9 @@ class RedditConnector(LiveConnector):
         if not self.oauth:
             return {}
         if self._token is None or time.monotonic() > self._token_expires - 60:
-            secret = self.settings.reddit_client_secret.get_secret_value()  # type: ignore[union-attr]
+            secret = self.settings.reddit.client_secret.get_secret_value()  # type: ignore[union-attr]
             response = await self.http.request("POST", self.token_url, data={"grant_type": "client_credentials"},
-                                               auth=(self.settings.reddit_client_id, secret))
+                                               auth=(self.settings.reddit.client_id, secret))
             try:
                 token = orjson.loads(response.body)
                 self._token = token["access_token"]

@@ -73,7 +73,7 @@ class WebhookConnector(LiveConnector):
         return web.json_response({"ok": True, "source": self.name})
 
     async def handle_post(self, request: web.Request) -> web.Response:
-        limit = self.settings.webhook_max_body_bytes
+        limit = self.settings.webhook.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             return self.refuse(request, 413, f"body of {request.content_length} bytes is over the {limit}-byte limit")
         try:

@@ -52,4 +52,4 @@ def secret_value(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None and value.get_secret_value() else None
 
 
-GENERIC = WebhookProvider("generic", GENERIC_SIGNATURE, generic_signature, attrgetter("webhook_secret"))
+GENERIC = WebhookProvider("generic", GENERIC_SIGNATURE, generic_signature, attrgetter("webhook.secret"))

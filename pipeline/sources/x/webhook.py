@@ -34,5 +34,5 @@ async def crc_check(connector: Any, request: web.Request) -> web.Response:
     return web.json_response(x_crc_response(secret, crc_token))
 
 
-X_WEBHOOK = WebhookProvider("x", X_SIGNATURE, x_signature, attrgetter("x_consumer_secret"),
+X_WEBHOOK = WebhookProvider("x", X_SIGNATURE, x_signature, attrgetter("x.consumer_secret"),
                             normalize_x_activity, crc_check)

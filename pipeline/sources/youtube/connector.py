@@ -34,7 +34,7 @@ class YouTubeConnector(LiveConnector):
         return [f"video:{v}" for v in self.spec.videos] + [f"channel:{c}" for c in self.spec.channels]
 
     async def poll_stream(self, stream: str) -> None:
-        key = self.settings.youtube_api_key
+        key = self.settings.youtube.api_key
         if key is None:
             raise FetchError("VEILLE_YOUTUBE_API_KEY is not set", url=self.base_url)
         kind, _, target = stream.partition(":")
