@@ -36,7 +36,6 @@ from pipeline.alerts.store import AlertStore, wait_for_alert_indices
 from pipeline.alerts.wiring import delivery_from_settings
 from pipeline.processing import dead_letter
 from pipeline.sinks.elasticsearch import make_client
-from pipeline.trends.agent_config import alert_cooldown, auto_resolve_after, crisis_config
 from pipeline.trends.backfill import BACKFILL_TOPIC, BackfillError, BackfillHistory
 from pipeline.trends.crisis import WatchMonitor
 from pipeline.trends.records import read_state, state_records
@@ -44,14 +43,14 @@ from pipeline.trends.signals import AlertAction, Signal
 
 log = logging.getLogger(__name__)
 
-config = crisis_config(settings, next(spec.partitions for spec in t.load_topics(settings.topics_file)
-                                     if spec.name == t.RAW))
-cooldown = alert_cooldown(settings)
-quiet_to_resolve = auto_resolve_after(settings)
+config = settings.crisis.to_config(next(spec.partitions for spec in t.load_topics(settings.topics_file)
+                                      if spec.name == t.RAW))
+cooldown = settings.crisis.alert_cooldown
+quiet_to_resolve = settings.crisis.auto_resolve_after
 INCIDENTS = ("crisis", "troll")
 # how often quiet watches are looked at: a burst followed by silence is assessed at most this long after its
 # partitions fall idle (every 10 s until 2026-12-02 put up to 10 s on the alert latency of such a burst)
-QUIET_CHECK_SECONDS = min(2.0, max(0.5, settings.crisis_idle_seconds / 3))
+QUIET_CHECK_SECONDS = min(2.0, max(0.5, settings.crisis.idle_seconds / 3))
 
 backfill_topic = topic(BACKFILL_TOPIC)
 monitor_state = table("crisis-monitors", t.SIGNALS, key_type=bytes, value_type=bytes)
@@ -128,7 +127,7 @@ async def detect_crises(stream):
     store = AlertStore(client, settings)
     _runtime["store"] = store
     try:
-        async for events in stream.take_events(settings.signal_batch_size, within=settings.signal_batch_within):
+        async for events in stream.take_events(settings.signal.batch_size, within=settings.signal.batch_within):
             async with acknowledged_when_done(events, "crisis"):
                 _forget_erased_authors()
                 by_watch, unreadable = read_signals(events)
@@ -232,7 +231,7 @@ def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]
                 _deliver_in_background(alert)
     if monitor.watermark_time is not None:
         _resolve_quiet(watch, monitor, monitor.watermark_time, changed)
-    if time.monotonic() - saved_at.get(watch, 0) >= settings.crisis_checkpoint_seconds:
+    if time.monotonic() - saved_at.get(watch, 0) >= settings.crisis.checkpoint_seconds:
         _save(watch, monitor)
         saved_at[watch] = time.monotonic()
     return list(changed.values())
