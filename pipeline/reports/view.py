@@ -3,7 +3,7 @@ already written the way a reader of that language writes it. The HTML and PDF re
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -226,8 +226,7 @@ def _handled(moment: datetime | None, who: str | None, delay: float | None, t: T
 
 
 def _crisis_title(crisis: Crisis, t: Translator) -> str:
-    kind = t(f"kind.{crisis.kind}")
-    return crisis.title or kind
+    return crisis.title or t(f"kind.{crisis.kind}")
 
 
 def _timeline(crisis: Crisis, report: Report, t: Translator) -> Table:
@@ -387,6 +386,3 @@ def section_titles(lang: str) -> list[str]:
     return [t(f"section.{key}") for key in ("summary", "activity", "share_of_voice", "crises", "response",
                                              "top_mentions", "top_authors", "trending")]
 
-
-def chart_colors(count: int, colors: Sequence[str] = PALETTE) -> list[str]:
-    return [colors[i % len(colors)] for i in range(count)]
