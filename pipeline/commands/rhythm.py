@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import UTC, datetime
 
 import orjson
 import typer
 
 from pipeline.cli import app
-from pipeline.periods import PeriodError, parse_period
-from pipeline.query import QuerySyntaxError, compile_query
+from pipeline.periods import PeriodError
+from pipeline.query import QuerySyntaxError
 
 
 @app.command("rhythm")
@@ -36,33 +35,30 @@ def rhythm_command(
     from pipeline.rhythm import UnknownTimeZone, fetch_rhythm, format_rhythm
     from pipeline.settings import get_settings
     from pipeline.sinks.elasticsearch import make_client
+    from pipeline.web.filters import parse_period_and_query
 
-    try:
-        period = parse_period(since, until, datetime.now(UTC))
-    except PeriodError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    try:
-        compiled = compile_query(query) if query else None
-    except QuerySyntaxError as exc:
+    try:  # read as veille search, veille compare and /api/rhythm read them
+        period, compiled = parse_period_and_query({"since": since, "until": until, "q": query or ""},
+                                                  datetime.now(UTC))
+    except (PeriodError, QuerySyntaxError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
 
     settings = get_settings()
-    logging.getLogger("elastic_transport").setLevel(logging.CRITICAL)
+    watched = None if watch.casefold() == "all" else watch
 
-    async def run():
+    async def read_rhythm():
         async with make_client(settings) as client:
-            return await fetch_rhythm(client, settings.mentions_index, settings.watches_file,
-                                      None if watch.casefold() == "all" else watch, period.since, period.until,
-                                      period.label, compiled, zone)
+            return await fetch_rhythm(client, settings.mentions_index, settings.watches_file, watched, period.since,
+                                      period.until, period.label, compiled, zone)
 
     try:
-        rhythm = asyncio.run(run())
+        rhythm = asyncio.run(read_rhythm())
     except (UnknownWatch, UnknownTimeZone) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     except ApiError as exc:
-        typer.echo(mask_credentials(f"Elasticsearch refused the rhythm request ({exc.meta.status}): {exc.message}"),
-                   err=True)
+        message = f"Elasticsearch refused the rhythm request ({exc.meta.status}): {exc.message}"
+        typer.echo(mask_credentials(message), err=True)
         raise typer.Exit(1) from None
     typer.echo(orjson.dumps(rhythm.to_json()).decode() if as_json else format_rhythm(rhythm))

@@ -124,14 +124,8 @@ def test_rhythm_empty_answer_is_an_empty_grid():
 
 
 def test_rhythm_watch_timezone_option_defaults_checks_and_is_read(tmp_path):
-    text = """
-watches:
-  - name: Aquarelle
-    keywords: [Aquarelle]
-  - name: Lumio
-    keywords: [Lumio]
-    timezone: America/Montreal
-"""
+    text = "watches: [{name: Aquarelle, keywords: [Aquarelle]},\n" \
+           "          {name: Lumio, keywords: [Lumio], timezone: America/Montreal}]\n"
     watches = Watches.from_yaml(text)
     assert [w.spec.timezone for w in watches.watches] == [DEFAULT_TIMEZONE, "America/Montreal"] == \
         ["Europe/Paris", "America/Montreal"]

@@ -1,0 +1,135 @@
+"""Audience rhythm end to end on the embedded Elasticsearch API: mentions indexed at known local times for two
+watches (Europe/Paris and, by watches.yaml, America/Montreal), ``veille web`` as a real process answering
+``/api/rhythm``, ``/api/audience/rhythm`` and the ``/rhythm`` page, and ``veille rhythm`` as a real command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from pipeline.stack import free_port, settings_for
+from tools.showcase import sample_in_index, tagged_sample
+from web_process import running_web
+
+pytestmark = pytest.mark.integration
+PARIS, MONTREAL = ZoneInfo("Europe/Paris"), ZoneInfo("America/Montreal")
+WATCHES = """
+watches:
+  - name: Aquarelle
+    keywords: [Aquarelle]
+  - name: Lumio
+    keywords: [Lumio]
+    timezone: America/Montreal
+"""
+
+
+def _last(weekday: int, hour: int, zone: ZoneInfo, now: datetime, weeks: int) -> list[datetime]:
+    """The local ``weekday`` at ``hour`` of each of the last ``weeks`` weeks before yesterday, in UTC."""
+    day = (now - timedelta(days=1)).astimezone(zone).date()
+    day -= timedelta(days=(day.weekday() - weekday) % 7)
+    return [datetime(d.year, d.month, d.day, hour, tzinfo=zone).astimezone(UTC)
+            for d in (day - timedelta(weeks=w) for w in range(weeks))]
+
+
+def _mentions(templates, watch: str, starts: list[datetime], likes: int) -> list[dict]:
+    """Three mentions in each hour of ``starts`` (at :05, :20 and :40), each with ``likes`` likes."""
+    found = []
+    for start in starts:
+        for minute in (5, 20, 40):
+            base = templates[len(found) % len(templates)]
+            found.append({**base, "id": f"rhythm-{uuid.uuid4().hex}", "watch": [watch],
+                          "created_at": (start + timedelta(minutes=minute)).isoformat(),
+                          "metrics": {"likes": likes, "shares": 0, "replies": 0}})
+    return found
+
+
+@pytest.fixture(scope="module")
+def rhythm_env(stack, stack_env, tmp_path_factory):
+    watches_file = tmp_path_factory.mktemp("rhythm") / "watches.yaml"
+    watches_file.write_text(WATCHES)
+    return {**stack_env, "VEILLE_INDEX_PREFIX": f"rhythmtest{uuid.uuid4().hex[:8]}",
+            "VEILLE_WEB_PORT": str(free_port()), "VEILLE_WATCHES_FILE": str(watches_file)}
+
+
+@pytest.fixture(scope="module")
+def indexed(rhythm_env):
+    now = datetime.now(UTC)
+    templates = tagged_sample(now=now, limit=20)
+    tuesday_evenings = _last(1, 18, PARIS, now, 4)
+    thursday_mornings = _last(3, 9, PARIS, now, 4)
+    lumio_fridays = _last(4, 12, MONTREAL, now, 3)
+    documents = [*_mentions(templates, "Aquarelle", tuesday_evenings, 10),
+                 *_mentions(templates, "Aquarelle", thursday_mornings, 1),
+                 *_mentions(templates, "Lumio", lumio_fridays, 2)]
+    with sample_in_index(settings_for(rhythm_env), documents) as count:
+        assert count == len(documents) == 3 * 11
+        yield {"tuesday_evenings": tuesday_evenings}
+
+
+@pytest.fixture(scope="module")
+def web(indexed, rhythm_env):
+    with running_web(settings_for(rhythm_env), rhythm_env) as base:
+        yield base
+
+
+def test_rhythm_api_grid_and_best_slots_in_the_watch_zone(web, indexed):
+    with httpx.Client(base_url=web, timeout=30) as client:
+        answer = client.get("/api/rhythm", params={"watch": "aquarelle", "since": "28d"})
+        assert answer.status_code == 200, answer.text
+        rhythm = answer.json()
+        assert (rhythm["watch"], rhythm["time_zone"], rhythm["mentions"]) == ("Aquarelle", "Europe/Paris", 24)
+        cells = {(day, hour): n for day, row in enumerate(rhythm["grid"]["mentions"]) for hour, n in enumerate(row) if n}
+        assert cells == {(1, 18): 12, (3, 9): 12}
+        assert rhythm["grid"]["interactions"][1][18] == 120 and rhythm["interactions"] == 132
+        assert [(s["day"], s["hour"], s["interactions_per_mention"]) for s in rhythm["best_slots"]] == \
+            [("tuesday", 18, 10.0), ("thursday", 9, 1.0)]
+        assert [(s["hour"], s["occurrences"]) for s in rhythm["best_hours"]] == [(18, 4), (9, 4)]
+        twin = client.get("/api/audience/rhythm", params={"watch": "Aquarelle", "since": "28d"}).json()
+        assert {**twin, "since": None, "until": None} == {**rhythm, "since": None, "until": None}  # another now
+
+        in_utc = client.get("/api/rhythm", params={"watch": "Aquarelle", "since": "28d", "tz": "UTC"}).json()
+        utc_hours = {(start.weekday(), start.hour) for start in indexed["tuesday_evenings"]}
+        assert {(d, h) for d, row in enumerate(in_utc["grid"]["mentions"]) for h, n in enumerate(row) if n} >= utc_hours
+
+        lumio = client.get("/api/rhythm", params={"watch": "Lumio", "since": "28d"}).json()
+        assert lumio["time_zone"] == "America/Montreal" and lumio["grid"]["mentions"][4][12] == 9
+        assert lumio["best_slots"] == []  # 9 mentions: under the minimum sample
+
+        everything = client.get("/api/rhythm", params={"since": "all"}).json()
+        assert everything["watch"] is None and everything["mentions"] == 33
+
+        unknown = client.get("/api/rhythm", params={"watch": "Nobody"})
+        assert unknown.status_code == 400 and "known watches" in unknown.json()["error"]
+        bad_zone = client.get("/api/rhythm", params={"watch": "Aquarelle", "tz": "Mars/Olympus"})
+        assert bad_zone.status_code == 400 and "time zone" in bad_zone.json()["error"]
+        bad_period = client.get("/api/rhythm", params={"since": "soon"})
+        assert bad_period.status_code == 400
+
+
+@pytest.mark.parametrize("lang, title", [("en", "Best slots to publish"), ("fr", "Les meilleurs créneaux pour publier")])
+def test_rhythm_page_shows_the_heatmaps_and_best_slots(web, lang, title):
+    page = httpx.get(f"{web}/rhythm", params={"watch": "Aquarelle", "lang": lang}, timeout=30)
+    assert page.status_code == 200, page.text[-2000:]
+    assert page.text.count('<svg class="chart heatmap"') == 2
+    assert 'data-day="1" data-hour="18" data-value="12"' in page.text
+    assert title in page.text and 'data-zone="Europe/Paris"' in page.text
+    assert '<tr data-day="1" data-hour="18">' in page.text
+    assert 'href="/rhythm"' in page.text
+
+
+def test_rhythm_command_prints_the_grid_and_best_slots(indexed, rhythm_env):
+    result = subprocess.run([sys.executable, "-m", "pipeline", "rhythm", "Aquarelle", "--since", "28d"],
+                            env={**os.environ, **rhythm_env}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Aquarelle: 24 mentions, 132 interactions" in result.stdout
+    assert "Tuesday 18:00–19:00" in result.stdout and "Europe/Paris" in result.stdout
+    refused = subprocess.run([sys.executable, "-m", "pipeline", "rhythm", "Nobody"], env={**os.environ, **rhythm_env},
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "known watches" in refused.stderr
