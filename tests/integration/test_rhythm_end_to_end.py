@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from pipeline.stack import free_port, settings_for
-from tools.showcase import sample_in_index, tagged_sample
+from tools.showcase import Browser, sample_in_index, tagged_sample
 from web_process import running_web
 
 pytestmark = pytest.mark.integration
@@ -122,6 +122,22 @@ def test_rhythm_page_shows_the_heatmaps_and_best_slots(web, lang, title):
     assert title in page.text and 'data-zone="Europe/Paris"' in page.text
     assert '<tr data-day="1" data-hour="18">' in page.text
     assert 'href="/rhythm"' in page.text
+
+
+@pytest.mark.skipif(not Browser.available(), reason="Debian's chromium and chromium-driver are not installed")
+def test_rhythm_page_in_chromium(web, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    with Browser() as browser:
+        browser.driver.get(f"{web}/rhythm?watch=Aquarelle&lang=fr")
+        heatmaps = browser.driver.find_elements(By.CSS_SELECTOR, "svg.heatmap")
+        assert len(heatmaps) == 2 and all(h.size["width"] > 400 for h in heatmaps)
+        assert len(heatmaps[0].find_elements(By.CSS_SELECTOR, "rect")) == 7 * 24
+        assert browser.driver.find_element(By.CSS_SELECTOR, "nav a.active").get_attribute("data-nav") == "rhythm"
+        first = browser.driver.find_element(By.CSS_SELECTOR, ".best-slots tbody tr td").text
+        assert first.startswith("mar. 18:00")
+        browser.driver.save_screenshot(str(tmp_path / "rhythm.png"))
+        print(tmp_path / "rhythm.png")
 
 
 def test_rhythm_command_prints_the_grid_and_best_slots(indexed, rhythm_env):
