@@ -217,8 +217,7 @@ async def fetch_rhythm(client: Any, index: str, watches_file: Path, watch: str |
 
     if watch:
         watch = resolve_watches([watch], known_watches(await search(known_watches_request())))[0]
-    zone = zone or watch_time_zone(watches_file, watch)
-    time_zone(zone)
+    zone = str(time_zone(zone or watch_time_zone(watches_file, watch)))  # checked, as Elasticsearch spells it
     response = await search(rhythm_request(watch, since, until, zone, query))
     return shape_rhythm(response, watch, zone, since, until, period)
 

@@ -89,7 +89,8 @@ def description() -> dict[str, Any]:
             _param("brand", "the watch to compare", required=True),
             _param("against", "competitor watches, separated by commas", required=True),
             _Q, _SINCE, _UNTIL], 400),
-        **{path: _get("mentions and interactions by weekday and hour, and the best slots to publish",
+        **{path: _get("mentions and interactions by weekday and hour, and the best slots to publish (since: 28d "
+                      "unless given)",
                       [*_FILTERS, _param("tz", "IANA time zone of the hours (default: the watch's, Europe/Paris)")], 400)
            for path in ("/api/rhythm", "/api/audience/rhythm")},
     }

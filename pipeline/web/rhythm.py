@@ -17,6 +17,7 @@ from pipeline.web.filters import BadParameter, checked_watch, parse_filters, par
 from pipeline.web.render import render
 
 PAGE_PERIOD = "30d"  # four weeks at least: a weekday slot is ranked on three different weeks
+API_PERIOD = "28d"  # as veille rhythm
 MAX_ZONE_CHARS = 64
 HEAT_COLORS = {"mentions": "#2563eb", "interactions": "#ea580c"}
 
@@ -79,8 +80,9 @@ async def rhythm_page(request: Request) -> Response:
 
 async def rhythm_api(request: Request) -> Response:
     """The grids and best slots of ``watch`` (every mention when absent) over ``since``/``until``, as
-    ``veille rhythm`` reads them; ``tz`` overrides the watch's time zone."""
-    period, compiled = parse_period_and_query(request.query_params, context.now())
+    ``veille rhythm`` reads them (four weeks by default); ``tz`` overrides the watch's time zone."""
+    params = request.query_params
+    period, compiled = parse_period_and_query({**params, "since": params.get("since") or API_PERIOD}, context.now())
     watch = checked_watch((request.query_params.get("watch") or "").strip()) or None
     try:
         rhythm = await fetch_rhythm(context.es(request), context.settings(request).mentions_index,

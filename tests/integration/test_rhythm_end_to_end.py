@@ -91,7 +91,8 @@ def test_rhythm_api_grid_and_best_slots_in_the_watch_zone(web, indexed):
         assert [(s["day"], s["hour"], s["interactions_per_mention"]) for s in rhythm["best_slots"]] == \
             [("tuesday", 18, 10.0), ("thursday", 9, 1.0)]
         assert [(s["hour"], s["occurrences"]) for s in rhythm["best_hours"]] == [(18, 4), (9, 4)]
-        twin = client.get("/api/audience/rhythm", params={"watch": "Aquarelle", "since": "28d"}).json()
+        twin = client.get("/api/audience/rhythm", params={"watch": "Aquarelle"}).json()  # four weeks by default
+        assert twin["period"] == "28d"
         assert {**twin, "since": None, "until": None} == {**rhythm, "since": None, "until": None}  # another now
 
         in_utc = client.get("/api/rhythm", params={"watch": "Aquarelle", "since": "28d", "tz": "UTC"}).json()
@@ -107,6 +108,8 @@ def test_rhythm_api_grid_and_best_slots_in_the_watch_zone(web, indexed):
 
         unknown = client.get("/api/rhythm", params={"watch": "Nobody"})
         assert unknown.status_code == 400 and "known watches" in unknown.json()["error"]
+        spelt = client.get("/api/rhythm", params={"watch": "Aquarelle", "tz": " UTC\n"}).json()
+        assert spelt["time_zone"] == "UTC" and spelt["grid"] == in_utc["grid"]
         bad_zone = client.get("/api/rhythm", params={"watch": "Aquarelle", "tz": "Mars/Olympus"})
         assert bad_zone.status_code == 400 and "time zone" in bad_zone.json()["error"]
         bad_period = client.get("/api/rhythm", params={"since": "soon"})
