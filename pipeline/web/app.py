@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from pipeline.inbox.store import ACTIONS
 from pipeline.settings import Settings
-from pipeline.web import api, forms, pages, security, sign_in
+from pipeline.web import api, authors, forms, pages, security, sign_in
 from pipeline.web.errors import EXCEPTION_HANDLERS
 from pipeline.web.middleware import SecurityMiddleware
 from pipeline.web.render import templates
@@ -53,6 +53,9 @@ def routes() -> list[BaseRoute]:
         "/legal.csv": pages.legal_csv,
         "/trends": pages.trends_page,
         "/compare": pages.compare_page,
+        "/authors": authors.authors_page,
+        "/author": authors.author_page,
+        "/author/erase": authors.erase_page,
         "/rhythm": rhythm_page,
         "/login": sign_in.login_page,
         "/healthz": pages.healthz,
@@ -67,6 +70,8 @@ def routes() -> list[BaseRoute]:
         "/api/legal": api.legal_api,
         "/api/trends": api.trends_api,
         "/api/compare": api.compare_api,
+        "/api/authors": authors.authors_api,
+        "/api/author": authors.author_api,
         "/api/rhythm": rhythm_api,
         "/api/audience/rhythm": rhythm_api,
     }
@@ -74,6 +79,7 @@ def routes() -> list[BaseRoute]:
         **{f"/alerts/{{alert_id:path}}/{action}": forms.alert_form(action) for action in ALERT_ACTIONS},
         "/inbox/act": forms.inbox_form,
         "/inbox/feedback": forms.feedback_form,
+        "/author/erase": authors.erase_form,
         "/login": sign_in.login_submit,
         "/logout": sign_in.logout,
         **{f"/api/alerts/{{alert_id:path}}/{action}": api.alert_api(action) for action in ALERT_ACTIONS},

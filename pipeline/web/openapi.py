@@ -93,6 +93,11 @@ def description() -> dict[str, Any]:
                       "unless given)",
                       [*_FILTERS, _param("tz", "IANA time zone of the hours (default: the watch's, Europe/Paris)")], 400)
            for path in ("/api/rhythm", "/api/audience/rhythm")},
+        "/api/authors": _get("top authors by reach or engagement, and the share of mentions from likely fake accounts",
+                             [*_FILTERS, _param("by", "reach (default) or engagement")], 400),
+        "/api/author": _get("one author's mentions, figures, sentiment over time and open inbox items", [
+            _param("platform", "the author's platform", required=True), _param("id", "the author's id", required=True),
+            *_FILTERS], 400),
     }
     for action in ACTIONS:
         paths[f"/api/inbox/{action}"] = _post(f"{action} inbox mentions", _INBOX_BODY, [], 400, 404)

@@ -18,7 +18,7 @@ from pipeline.inbox.kpis import BENCHMARKS
 from pipeline.inbox.store import ACTIONS
 from pipeline.inbox.triage import reason_parts
 from pipeline.mention import CATEGORIES
-from pipeline.web import context, fetch, queries
+from pipeline.web import authors, context, fetch, queries
 from pipeline.web.filters import scope_of_filters
 from pipeline.web.render import render
 
@@ -36,7 +36,7 @@ async def overview_page(request: Request) -> Response:
         open_alerts = await fetch.open_alert_count(request)
     return render(request, "overview.html", "overview", context.filters_status(filters), filters=filters,
                   watches=watches, overview=overview, response_times=times, benchmarks=BENCHMARKS,
-                  open_alerts=open_alerts)
+                  open_alerts=open_alerts, likely_fake=await authors.fake_share(request, filters))
 
 
 # -- crisis alerts ----------------------------------------------------------------------------------
