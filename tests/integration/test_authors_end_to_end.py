@@ -19,6 +19,7 @@ import httpx
 import orjson
 import pytest
 
+from pipeline.alerts.model import Detection, apply_detection
 from pipeline.processing import RawRecord, process_raw_batch
 from pipeline.stack import free_port, settings_for
 from pipeline.tagging.rules import RuleTagger
@@ -65,8 +66,12 @@ def web(authors_env):
     settings = settings_for(authors_env)
     subprocess.run([sys.executable, "-m", "pipeline", "init"], env={**os.environ, **authors_env}, check=True,
                    capture_output=True, timeout=120)  # the erasures topic, for the erasure
-    documents = _documents(datetime.now(UTC))
-    with sample_in_index(settings, documents) as indexed, running_web(settings, authors_env) as base:
+    now = datetime.now(UTC)
+    documents = _documents(now)
+    raid = Detection(watch=WATCH, kind="troll_spike", severity="warning", title="Troll spike on Aquarelle",
+                     explanation="8 mentions", sample_ids=[d["id"] for d in documents[-8:]], fake_share=1.0)
+    alert, _, _ = apply_detection(None, raid, now, timedelta(minutes=30))
+    with sample_in_index(settings, documents, [alert]) as indexed, running_web(settings, authors_env) as base:
         assert indexed == len(documents) == 14
         yield base
 
@@ -94,6 +99,9 @@ def test_authors_pages_show_top_authors_fake_share_and_link_each_author(web):
     assert f'/author?{urlencode({"since": "7d", "platform": "mastodon", "id": "star"})}' in page.text.replace("&amp;", "&")
     overview = httpx.get(f"{web}/", params={"since": "7d"}, timeout=60)
     assert overview.status_code == 200 and 'data-kpi="fake-share">57.1%' in overview.text
+    crisis = httpx.get(f"{web}/crisis", timeout=60)
+    assert crisis.status_code == 200 and 'data-fake-share="1.0">100% from likely fake accounts' in crisis.text
+    assert 'class="author" href="/author?platform=mastodon&amp;id=bot' in crisis.text  # its evidence links authors
     legal = httpx.get(f"{web}/legal", params={"since": "7d"}, timeout=60)  # its mention list links authors too
     assert legal.status_code == 200
 
