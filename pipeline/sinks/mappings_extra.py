@@ -35,6 +35,7 @@ ALERT_PROPERTIES: dict[str, Any] = {
     "observed": DOUBLE,
     "score": DOUBLE,
     "verdict": KEYWORD,  # organic | troll_raid
+    "fake_share": DOUBLE,  # of its mentions, from likely fake or automated accounts
 }
 
 TREND_PROPERTIES: dict[str, Any] = {
