@@ -151,9 +151,10 @@ def shape_authors(response: Mapping[str, Any]) -> list[TopAuthor]:
     return authors
 
 
-def rank_authors(authors: Iterable[TopAuthor], limit: int = TOP_AUTHORS) -> list[TopAuthor]:
-    """Once each, by reach (followers), then interactions, then mentions."""
-    unique = {author.id: author for author in authors}
+def rank_authors(authors: Iterable[TopAuthor], limit: int = TOP_AUTHORS,
+                 exclude: frozenset[str] = frozenset()) -> list[TopAuthor]:
+    """Once each, by reach (followers), then interactions, then mentions; the handles ``exclude`` left out."""
+    unique = {author.id: author for author in authors if not is_own_account(author.name, exclude)}
     return sorted(unique.values(), key=lambda a: (-a.followers, -a.interactions, -a.mentions, a.id))[:limit]
 
 
@@ -176,9 +177,13 @@ def mention_of(source: Mapping[str, Any]) -> TopMention:
     )
 
 
-def rank_mentions(sources: Iterable[Mapping[str, Any]], limit: int = TOP_MENTIONS) -> list[TopMention]:
-    """Once each, by interactions, then reach, newest first on a tie."""
-    unique = {m.id: m for m in map(mention_of, sources)}
+def rank_mentions(sources: Iterable[Mapping[str, Any]], limit: int = TOP_MENTIONS,
+                  exclude: frozenset[str] = frozenset()) -> list[TopMention]:
+    """Once each, by interactions, then reach, newest first on a tie; the authors' handles ``exclude`` left out."""
+    kept = (source for source in sources
+            if not is_own_account((source.get("author") or {}).get("handle") or (source.get("author") or {}).get("name"),
+                                  exclude))
+    unique = {m.id: m for m in map(mention_of, kept)}
     return sorted(unique.values(), key=lambda m: (-m.interactions, -m.reach,
                                                   -(m.created_at.timestamp() if m.created_at else 0), m.id))[:limit]
 
@@ -267,15 +272,38 @@ def report_interval(since: datetime, until: datetime) -> str:
     return histogram_interval(since, until, MAX_BUCKETS)
 
 
-def configured_competitors(watch: str, watches_file: Any) -> list[str]:
-    """The watches of kind ``competitor`` in watches.yaml, except ``watch``; none when the file cannot be read."""
+def load_watches(watches_file: Any) -> Any:
+    """The watches of ``watches_file`` (:class:`pipeline.watches.Watches`); None when it cannot be read."""
     from pipeline.watches import Watches, WatchesError
 
     try:
-        watches = Watches.load(watches_file)
+        return Watches.load(watches_file)
     except WatchesError:
+        return None
+
+
+def configured_competitors(watches: Any, watch: str) -> list[str]:
+    """The watches of kind ``competitor``, except ``watch``."""
+    if watches is None:
         return []
     return [w.name for w in watches.watches if w.spec.kind == "competitor" and w.name.casefold() != watch.casefold()]
+
+
+def own_handles(watches: Any, watch: str) -> frozenset[str]:
+    """The brand's own accounts: the watch's name and its ``@handle`` keywords (its replies are not the
+    client's top mentions or authors)."""
+    handles = {watch.casefold()}
+    for w in (watches.watches if watches is not None else []):
+        if w.name.casefold() == watch.casefold():
+            handles |= {k.strip()[1:].casefold() for k in w.spec.keywords if k.strip().startswith("@")}
+    return frozenset(handles)
+
+
+def is_own_account(handle: str | None, own: frozenset[str]) -> bool:
+    """Whether ``handle`` is one of ``own``, also as the first part of a federated or domain handle
+    (``aquarelle@mastodon.social``, ``aquarelle.bsky.social``)."""
+    folded = str(handle or "").casefold().lstrip("@")
+    return bool(folded) and (folded in own or folded.split("@")[0] in own or folded.split(".")[0] in own)
 
 
 async def _search(client: Any, index: str, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -320,7 +348,9 @@ async def gather_report(client: Any, settings: Any, watch: str, since: datetime 
     previous_response = await _search(client, index, totals_request(watch, since - span, since))
     previous = shape_totals(previous_response.get("aggregations") or {}, hits_total(previous_response))
 
-    asked = list(configured_competitors(watch, settings.watches_file) if competitors is None else competitors)
+    watches = load_watches(settings.watches_file)
+    own = own_handles(watches, watch)
+    asked = list(configured_competitors(watches, watch) if competitors is None else competitors)
     by_folded = {name.casefold(): name for name in known}
     present = [by_folded[name.casefold()] for name in asked
                if name.casefold() in by_folded and name.casefold() != watch.casefold()]
@@ -353,6 +383,6 @@ async def gather_report(client: Any, settings: Any, watch: str, since: datetime 
         watch=watch, since=since, until=until, period=period, generated_at=now, interval=interval, totals=totals,
         previous=previous, buckets=buckets,
         comparison=comparison, competitors_without_mentions=missing, crises=crises, kpis=kpis,
-        top_mentions=rank_mentions(hits), top_authors=rank_authors(authors), bursts=bursts,
+        top_mentions=rank_mentions(hits, exclude=own), top_authors=rank_authors(authors, exclude=own), bursts=bursts,
         frequent_terms=frequent_terms(texts, exclude=[watch, *present]),
     )

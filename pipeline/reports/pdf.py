@@ -73,8 +73,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=20, leading=24, spaceAfter=4),
         "subtitle": ParagraphStyle("subtitle", parent=body, textColor=MUTED),
         "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=14, leading=18, spaceBefore=12,
-                             spaceAfter=6, textColor=ACCENT),
-        "h3": ParagraphStyle("h3", parent=body, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=6),
+                             spaceAfter=6, textColor=ACCENT, keepWithNext=1),
+        "h3": ParagraphStyle("h3", parent=body, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=6,
+                             keepWithNext=1),
+        "lead": ParagraphStyle("lead", parent=body, keepWithNext=1),
         "body": body,
         "note": ParagraphStyle("note", parent=body, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10, spaceAfter=0),
@@ -104,7 +106,7 @@ def _column_widths(table: Table) -> list[float]:
     narrow = [i for i in range(count) if i not in table.wide]
     if not table.wide:
         return [PAGE_WIDTH / count] * count
-    narrow_width = min(PAGE_WIDTH * 0.65 / max(len(narrow), 1), 30 * mm) if narrow else 0
+    narrow_width = min(PAGE_WIDTH * 0.72 / max(len(narrow), 1), 30 * mm) if narrow else 0
     wide_width = (PAGE_WIDTH - narrow_width * len(narrow)) / len(table.wide)
     return [wide_width if i in table.wide else narrow_width for i in range(count)]
 
@@ -249,8 +251,9 @@ def _chart(chart: Chart, width: float) -> Drawing:
 
 
 def _section(section: Section, styles: dict[str, ParagraphStyle]) -> list:
-    flow: list = [CondPageBreak(60 * mm), Paragraph(_markup(section.title), styles["h2"])]
-    flow += [Paragraph(_markup(text), styles["body"]) for text in section.paragraphs]
+    """The section's flowables; its heading and opening sentences stay on the page of what follows them."""
+    flow: list = [CondPageBreak(50 * mm), Paragraph(_markup(section.title), styles["h2"])]
+    flow += [Paragraph(_markup(text), styles["lead"]) for text in section.paragraphs]
     if section.tiles:
         flow += [_tiles(section.tiles, styles), Spacer(1, 4)]
     half = PAGE_WIDTH / 2 - 4

@@ -23,6 +23,7 @@ from pipeline.reports.view import section_titles
 from pipeline.sinks.elasticsearch import make_client
 from pipeline.stack import free_port, settings_for
 from test_alerts_delivery import MailRecorder
+from test_inbox_end_to_end import _planned
 from tools.showcase import drop_sample, sample_alerts, sample_trends, seed_sample, tagged_sample
 
 pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 renders the PDF (the test extra)")
@@ -41,7 +42,7 @@ def report_env(stack, stack_env):
 def sample(report_env):
     settings = settings_for(report_env)
     now = datetime.now(UTC)
-    documents = tagged_sample(now=now)
+    documents = [_planned(doc) for doc in tagged_sample(now=now)]  # a deadline whichever tagger is installed
     alerts = sample_alerts(documents, now)
     first = alerts[0]
     handled = resolve(acknowledge(first, "Ana", first.opened_at + timedelta(minutes=12)), "Ana",

@@ -227,3 +227,31 @@ def test_reports_pdf_is_a_pdf_and_leaves_out_what_the_font_cannot_draw():
     pdf = render_pdf(present(fixture_report(), "fr"))
     assert pdf.startswith(b"%PDF-") and len(pdf) > 5000
     assert printable("brûlé 😡 ok") == "brûlé  ok"
+
+
+def test_reports_competitors_and_own_accounts_come_from_the_watches():
+    from pipeline.watches import Watches
+
+    watches = Watches.from_yaml("""
+watches:
+  - {name: Aquarelle, kind: brand, keywords: [Aquarelle, "@aquarelle", "@Aquarelle_Care"]}
+  - {name: Lumio, kind: brand, keywords: [Lumio]}
+  - {name: Nordlys, kind: competitor, keywords: [Nordlys]}
+""")
+    assert gather.configured_competitors(watches, "aquarelle") == ["Nordlys"]
+    assert gather.configured_competitors(watches, "Nordlys") == []
+    assert gather.configured_competitors(None, "Aquarelle") == []
+    own = gather.own_handles(watches, "Aquarelle")
+    assert own == {"aquarelle", "aquarelle_care"} and gather.own_handles(None, "Lumio") == {"lumio"}
+    for handle in ("Aquarelle", "@aquarelle_care", "aquarelle@mastodon.social", "aquarelle.bsky.social"):
+        assert gather.is_own_account(handle, own), handle
+    for handle in ("aquarelle_fan", "lea.bsky.social", "", None):
+        assert not gather.is_own_account(handle, own), handle
+    reply = {"id": "instagram:9", "author": {"id": "brand", "handle": "Aquarelle_care", "followers": 150000},
+             "text": "Désolés, écrivez-nous en DM", "metrics": {"likes": 900}}
+    fan = {"id": "twitter:1", "author": {"id": "fan", "handle": "lea", "followers": 10}, "text": "J'adore",
+           "metrics": {"likes": 1}}
+    assert [m.id for m in gather.rank_mentions([reply, fan], exclude=own)] == ["twitter:1"]
+    authors = [gather.TopAuthor("brand", "aquarelle_care", "instagram", 3, 150000, 900, 0),
+               gather.TopAuthor("fan", "lea", "twitter", 1, 10, 1, 0)]
+    assert [a.id for a in gather.rank_authors(authors, exclude=own)] == ["fan"]
