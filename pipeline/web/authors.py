@@ -142,8 +142,10 @@ async def erase_form(request: Request) -> Response:
 
     form = await request.form()
     platform, author_id = str(form.get("platform") or "").strip(), str(form.get("id") or "")
-    try:
-        erasure = new_erasure(author_id, platform or None, str(form.get("reason") or "").strip() or "web app")
+    try:  # one platform's author: erasing an id on every platform is the command's, not a button's
+        if not platform:
+            raise ValueError("platform names the author's platform")
+        erasure = new_erasure(author_id, platform, str(form.get("reason") or "").strip() or "web app")
     except ValueError as exc:
         return error_page(request, 400, "error.not_found", str(exc))
     settings = context.settings(request)

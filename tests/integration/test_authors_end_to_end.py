@@ -129,6 +129,8 @@ def test_authors_erase_link_erases_the_author(web):
         csrf = re.search(r'name="csrf-token" content="([0-9a-f]+)"', confirm.text).group(1)
         refused = client.post("/author/erase", data={"platform": "mastodon", "id": "bot7"}, headers={"origin": web})
         assert refused.status_code == 403
+        everywhere = client.post("/author/erase", data={"id": "bot7", "csrf_token": csrf}, headers={"origin": web})
+        assert everywhere.status_code == 400  # an id on every platform is for veille erase, not a button
         done = client.post("/author/erase", data={"platform": "mastodon", "id": "bot7", "csrf_token": csrf},
                            headers={"origin": web})
         assert done.status_code == 303 and done.headers["location"].startswith("/authors?erased=mastodon")
