@@ -3,18 +3,19 @@ sources give.
 
 Account facts (known only where the source sends them, see :class:`pipeline.mention.Author`):
 
-- **new account**: created less than ``new_account_age`` ago (``very_new_account_age``: more weight);
-- **few followers**: fewer than ``few_followers``;
+- **new account**: created less than the raid verdict's ``new_account_age`` ago (``very_new_account_age``:
+  more weight);
+- **few followers**: fewer than the raid verdict's ``tiny_followers``;
 - **high posting rate**: more than ``high_posts_per_day`` posts a day over the account's life;
 - **follows many**: follows at least ``many_following`` accounts and is followed by under a tenth as many.
 
 Facts of a batch of mentions (what the tag stage tags together, a few seconds of the stream):
 
-- **near duplicates**: the text is a near-copy of texts posted by at least ``min_duplicate_authors`` accounts
+- **near duplicates**: the text is a near-copy of texts posted by at least ``min_cluster_authors`` accounts
   within ``duplicate_window`` (the crisis monitor's sketches, :func:`pipeline.alerts.raid.text_sketch`: five
   times faster than comparing the texts' shingles, which the tag stage could not afford on every batch);
-- **new-account burst**: at least ``burst_accounts`` new accounts, all created within ``burst_window`` of
-  one another, post in the batch.
+- **new-account burst**: at least ``burst`` new accounts, all created within ``burst``'s time of one another,
+  post in the batch.
 
 Each reason adds its weight; the score is their sum capped at 1, and ``likely_fake`` is a score of at least
 ``likely_fake_score``: one weak sign alone (a new account, or a news headline many people paste) never is.
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pipeline.alerts.raid import near_duplicate_groups_of_sketches, text_sketch
+from pipeline.alerts.raid import RaidConfig, near_duplicate_groups_of_sketches, text_sketch
 from pipeline.mention import Author, AuthorHealth, Mention
 
 NEW_ACCOUNT = "new_account"
@@ -40,23 +41,23 @@ REASONS = (VERY_NEW_ACCOUNT, NEW_ACCOUNT, FEW_FOLLOWERS, HIGH_POSTING_RATE, FOLL
            NEW_ACCOUNT_BURST)
 
 
+WEIGHTS = {VERY_NEW_ACCOUNT: 0.4, NEW_ACCOUNT: 0.3, FEW_FOLLOWERS: 0.25, HIGH_POSTING_RATE: 0.35, FOLLOWS_MANY: 0.2,
+           NEAR_DUPLICATES: 0.35, NEW_ACCOUNT_BURST: 0.3}
+
+
 @dataclass(frozen=True, slots=True)
 class HealthConfig:
-    new_account_age: timedelta = timedelta(days=30)
+    """The raid verdict's thresholds say what a new or tiny account and a near-copy are (``raid``); the rest
+    is the score's own."""
+
+    raid: RaidConfig = field(default_factory=RaidConfig)
     very_new_account_age: timedelta = timedelta(days=7)
-    few_followers: int = 20
     high_posts_per_day: float = 50.0
     many_following: int = 1000
-    similarity: float = 0.6
-    min_duplicate_authors: int = 3
     duplicate_window: timedelta = timedelta(minutes=30)
-    burst_accounts: int = 5
-    burst_window: timedelta = timedelta(days=2)
+    burst: tuple[int, timedelta] = (5, timedelta(days=2))  # so many new accounts created within so long
     likely_fake_score: float = 0.6
-    weights: dict[str, float] = field(default_factory=lambda: {
-        VERY_NEW_ACCOUNT: 0.4, NEW_ACCOUNT: 0.3, FEW_FOLLOWERS: 0.25, HIGH_POSTING_RATE: 0.35,
-        FOLLOWS_MANY: 0.2, NEAR_DUPLICATES: 0.35, NEW_ACCOUNT_BURST: 0.3,
-    })
+    weights: dict[str, float] = field(default_factory=lambda: dict(WEIGHTS))
 
 
 DEFAULT = HealthConfig()
@@ -80,9 +81,9 @@ def account_reasons(author: Author, at: datetime, config: HealthConfig = DEFAULT
     age = account_age(author, at)
     if age is not None and age < config.very_new_account_age:
         reasons.append(VERY_NEW_ACCOUNT)
-    elif age is not None and age < config.new_account_age:
+    elif age is not None and age < config.raid.new_account_age:
         reasons.append(NEW_ACCOUNT)
-    if author.followers is not None and author.followers < config.few_followers:
+    if author.followers is not None and author.followers < config.raid.tiny_followers:
         reasons.append(FEW_FOLLOWERS)
     rate = posts_per_day(author, at)
     if rate is not None and rate > config.high_posts_per_day:
@@ -107,28 +108,30 @@ def author_health(author: Author, at: datetime, config: HealthConfig = DEFAULT) 
 def _near_duplicate_ids(mentions: Sequence[Mention], config: HealthConfig) -> set[str]:
     """Mentions whose text is a near-copy of texts by ``min_duplicate_authors`` accounts within the window."""
     found: set[str] = set()
-    for group in near_duplicate_groups_of_sketches([text_sketch(m.text) for m in mentions], config.similarity):
+    for group in near_duplicate_groups_of_sketches([text_sketch(m.text) for m in mentions], config.raid.similarity):
         members = sorted((mentions[i] for i in group), key=lambda m: m.created_at)
         start = 0
         for end, mention in enumerate(members):
             while mention.created_at - members[start].created_at > config.duplicate_window:
                 start += 1
             window = members[start:end + 1]
-            if len({m.author.id for m in window}) >= config.min_duplicate_authors:
+            if len({m.author.id for m in window}) >= config.raid.min_cluster_authors:
                 found.update(m.id for m in window)
     return found
 
 
 def _burst_author_ids(mentions: Sequence[Mention], config: HealthConfig) -> set[str]:
-    """New accounts created within ``burst_window`` of one another, when there are ``burst_accounts`` of them."""
-    created = sorted({m.author.id: m.author.created_at for m in mentions if m.author.created_at is not None
-                      and m.created_at - m.author.created_at < config.new_account_age}.items(), key=lambda item: item[1])
+    """New accounts created close together, when there are enough of them (``burst``)."""
+    new = {m.author.id: m.author.created_at for m in mentions if m.author.created_at is not None
+           and m.created_at - m.author.created_at < config.raid.new_account_age}
+    created = sorted(new.items(), key=lambda item: item[1])
+    accounts, within = config.burst
     found: set[str] = set()
     start = 0
     for end, (_, moment) in enumerate(created):
-        while moment - created[start][1] > config.burst_window:
+        while moment - created[start][1] > within:
             start += 1
-        if end - start + 1 >= config.burst_accounts:
+        if end - start + 1 >= accounts:
             found.update(author_id for author_id, _ in created[start:end + 1])
     return found
 
