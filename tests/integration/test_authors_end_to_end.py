@@ -111,6 +111,8 @@ def test_authors_author_page_and_api_show_their_mentions_sentiment_and_open_item
     assert page.status_code == 200
     assert 'data-mention-id="mastodon:102"' in page.text
     assert "Likely fake" in page.text and 'href="/author/erase?platform=mastodon&amp;id=bot2"' in page.text
+    french = httpx.get(f"{web}/author", params={"platform": "mastodon", "id": "bot2", "lang": "fr"}, timeout=60)
+    assert french.status_code == 200 and "Effacer cet auteur" in french.text and "Compte suspect" in french.text
     data = httpx.get(f"{web}/api/author", params={"platform": "mastodon", "id": "star", "since": "7d"}, timeout=60).json()
     assert data["mentions"] == 3 and data["reach"] == 150_000 and data["followers"] == 50_000
     assert [m["id"] for m in data["latest"]] == ["mastodon:0", "mastodon:1", "mastodon:2"]
