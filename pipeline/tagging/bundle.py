@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.tagging.features import Featurizer
 
-MODEL_NAME = "veille-linear-v4"
+MODEL_NAME = "veille-linear-v5"
 
 
 @dataclass
@@ -91,7 +91,8 @@ def save_bundle(bundle: ModelBundle, model_dir: Path) -> tuple[Path, Path]:
                         idf=bundle.featurizer.idf.idf_.astype(np.float32))
     meta = {"version": bundle.version, "heads": bundle.heads, "report": bundle.report,
             "word_features": bundle.featurizer.word_features, "char_features": bundle.featurizer.char_features,
-            "embedding_scale": bundle.featurizer.embedding_scale, "evidence": bundle.featurizer.evidence}
+            "embedding_scale": bundle.featurizer.embedding_scale, "evidence": bundle.featurizer.evidence,
+            "fold_accents": bundle.featurizer.fold_accents}
     meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return arrays_path, meta_path
 
@@ -103,7 +104,7 @@ def load_bundle(model_dir: Path, name: str = MODEL_NAME) -> ModelBundle:
     with np.load(arrays_path, allow_pickle=False) as arrays:
         weights, bias, idf = arrays["weights"], arrays["bias"], arrays["idf"]
     featurizer = Featurizer(meta["word_features"], meta["char_features"], meta.get("embedding_scale", 0.0),
-                            meta.get("evidence", False))
+                            meta.get("evidence", False), meta.get("fold_accents", False))
     if weights.shape[0] != featurizer.n_features or idf.shape[0] != featurizer.word_features + featurizer.char_features:
         raise ValueError(f"{arrays_path}: weights for {weights.shape[0]} features, metadata says {featurizer.n_features}")
     featurizer.set_idf(idf)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -32,12 +33,26 @@ _USER = re.compile(r"@\w+")
 _REPEAT = re.compile(r"(.)\1{3,}")
 
 
-def normalise_text(text: str) -> str:
-    """Lower case, URLs and @handles replaced by placeholders, long letter runs shortened ("soooooo" → "sooo")."""
+def normalise_text(text: str, fold_accents: bool = False) -> str:
+    """Lower case, URLs and @handles replaced by placeholders, long letter runs shortened ("soooooo" → "sooo");
+    with ``fold_accents``, Latin accents dropped too, as a quarter of French posts are typed without them
+    ("colis marqué livré mais jamais reçu" and "colis marque livre mais jamais recu" then read the same)."""
     text = _URL.sub(" http ", text)
     text = _USER.sub(" @user ", text)
     text = _REPEAT.sub(r"\1\1\1", text)
+    if fold_accents:
+        text = fold_latin_accents(text)
     return text.lower()
+
+
+_LATIN_ACCENTS = re.compile("(?<=[A-Za-z])[\u0300-\u036f]+")
+
+
+def fold_latin_accents(text: str) -> str:
+    """Drop the combining accents of Latin letters ("é" → "e", "ç" → "c"); other scripts are left as they are."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _LATIN_ACCENTS.sub("", unicodedata.normalize("NFD", text)))
 
 
 NEGATORS = frozenset(
@@ -214,11 +229,12 @@ class Featurizer:
     per-word cache saves time, nothing else)."""
 
     def __init__(self, word_features: int = WORD_FEATURES, char_features: int = CHAR_FEATURES,
-                 embedding_scale: float = 0.0, evidence: bool = False) -> None:
+                 embedding_scale: float = 0.0, evidence: bool = False, fold_accents: bool = False) -> None:
         self.word_features, self.char_features = word_features, char_features
         # > 0: the pretrained static sentence embedding (pipeline.tagging.embeddings), times this scale, as extra columns
         self.embedding_scale = embedding_scale
         self.evidence = evidence  # the lexicon evidence columns (evidence_features)
+        self.fold_accents = fold_accents  # n-grams read text without Latin accents (normalise_text)
         self.words = HashingVectorizer(
             n_features=word_features, analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?]",
             alternate_sign=False, norm=None, lowercase=False,
@@ -240,7 +256,7 @@ class Featurizer:
                 + (len(EVIDENCE_CATEGORIES) if self.evidence else 0))
 
     def _counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        clean = [normalise_text(t) for t in texts]
+        clean = [normalise_text(t, self.fold_accents) for t in texts]
         return sparse.hstack([self.words.transform(clean), self.char_ngrams.transform(clean)], format="csr")
 
     def _with_lexicons(self, weighted: sparse.csr_matrix, texts: Sequence[str]) -> sparse.csr_matrix:

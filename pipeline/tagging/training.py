@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, recall_score
 
 from pipeline.tagging import datasets
+from pipeline.tagging.augment import noisy_copies
 from pipeline.tagging.bundle import MODEL_NAME, ModelBundle, category_head
 from pipeline.tagging.datasets import Split
 from pipeline.tagging.features import Featurizer
@@ -42,12 +43,18 @@ BRAND_TROLL_WEIGHT = BRAND_COMPLAINT_EN_WEIGHT = 6.0
 # HatEval and MLMA call hate is narrower than threats, doxxing and privacy, which only the brand mentions show.
 BRAND_ENGLISH_SENTIMENT_WEIGHT = BRAND_LEGAL_WEIGHT = 6.0
 BRAND_RUMOUR_WEIGHT = 0.5  # brand rumours beside CONSTRAINT's COVID-19 news, light so CONSTRAINT keeps its score
+# French troll: MLMA (collected with hate keywords) and CyberAgressionAdo teach that heated French is offensive, so at
+# weight 1, with a threshold they shared, angry customers and outraged crisis posts passed for trolls. Lighter, with the
+# brand mentions alone tuning the threshold: French troll precision on the brand validation split 84.3 (weight 1)
+# -> 88.2 (0.6; 85.6 at 0.15); the never-seen sets moved the same way (see the model card).
+FRENCH_OFFENSIVE_WEIGHT = 0.6
 ORDINARY_FRENCH_COMPLAINT_WEIGHT = 0.2  # DEFT tweets as "no complaint" for the French complaint head
 BINARY_HEADS = HEAD_CATEGORIES  # the categories a trained head decides
 # Categories that only the project's brand mentions teach (one head for both languages)
 BRAND_ONLY_HEADS = ("counterfeit", "copyright", "review")
 FALSE_INFORMATION_TOPIC = "false_information_topic"  # the gate of the false-information head (not a category)
 FEEDBACK_WEIGHT = 3.0
+BRAND_NOISY_COPIES = True  # each brand mention also trains as a copy with real posts' noise (pipeline.tagging.augment)
 LANGUAGE_EXAMPLES = 8000  # per language, for the language detector
 EMBEDDING_SCALE = 0.0  # weight of the static sentence embedding columns (0: not used)
 ORDINARY_TWEETS = 15000  # ordinary tweets sampled as off-topic examples for the false-information topic gate
@@ -97,7 +104,7 @@ class HeadData:
 def default_featurizer() -> Featurizer:
     """The features the shipped model is trained on: hashed n-grams, polarity lexicons, profanity and the lexicon
     evidence columns (the static embeddings are a benchmarked candidate, off: see the model card)."""
-    return Featurizer(evidence=True, embedding_scale=EMBEDDING_SCALE)
+    return Featurizer(evidence=True, embedding_scale=EMBEDDING_SCALE, fold_accents=True)
 
 
 def _sample(split: Split, n: int, rng: random.Random) -> list[str]:
@@ -127,6 +134,8 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     fake_train, fake_val = datasets.false_information(data_dir)
     airline = datasets.airline_sentiment(data_dir)
     brand_train, brand_val = datasets.brand_mentions(brand_dir) if brand_dir else ([], [])
+    if BRAND_NOISY_COPIES:
+        brand_train = brand_train + noisy_copies(brand_train, seed)
 
     heads: dict[str, HeadData] = {}
 
@@ -167,7 +176,7 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     # One troll head per language: trained together, French CyberAgressionAdo validation macro-F1 fell from
     # 78.2 (French-only head) to 73.9 and English OLID gained nothing (76.4 vs 76.3). MLMA was collected with hate
     # keywords (80 % toxic): ordinary French tweets (DEFT) are added as non-offensive so that French text as such
-    # does not look toxic. The French threshold serves both French sets (their mean macro-F1), not one of them.
+    # does not look toxic. The French threshold is tuned on the brand mentions alone (see FRENCH_OFFENSIVE_WEIGHT).
     ordinary_french = Split(fr_deft.texts, ["no"] * len(fr_deft))
     # tuned on OLID alone: a threshold that also served the brand mentions cost OLID 4.6 points (76.2 -> 71.6)
     troll_en = HeadData("troll_en", ("no", "yes"), metric=macro_f1, C=0.5)
@@ -176,9 +185,9 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     troll_en.extend(brand_label(brand_train, "en", "troll"), weight=BRAND_TROLL_WEIGHT)
     troll_en.validation = {"olid": offensive["olid"][1], "brand_mentions_en_val": brand_label(brand_val, "en", "troll")}
     heads["troll_en"] = troll_en
-    troll_fr = HeadData("troll_fr", ("no", "yes"), metric=macro_f1, C=2.0, tune_on=2)
+    troll_fr = HeadData("troll_fr", ("no", "yes"), metric=macro_f1, C=2.0)  # tuned on the brand mentions
     for name in ("mlma", "cyberagressionado"):
-        troll_fr.extend(offensive[name][0])
+        troll_fr.extend(offensive[name][0], weight=FRENCH_OFFENSIVE_WEIGHT)
     troll_fr.extend(ordinary_french, weight=0.5)
     troll_fr.extend(brand_label(brand_train, "fr", "troll"), weight=BRAND_TROLL_WEIGHT)
     troll_fr.validation = {"brand_mentions_fr_val": brand_label(brand_val, "fr", "troll"),

@@ -48,14 +48,16 @@ def test_tagging_datasets_sentiment_labels_are_three_classes():
 
 
 def test_tagging_datasets_brand_mentions_split_by_text_and_never_read_heldout():
-    from pipeline.tagging.brand_eval import heldout_mentions
+    from pipeline.tagging.brand_eval import never_seen_sets
 
     train, val = datasets.brand_mentions()
     train_texts, val_texts = {m.text for m in train}, {m.text for m in val}
     assert train and val and not train_texts & val_texts
     assert 0.1 < len(val) / (len(train) + len(val)) < 0.3
     assert {m.lang for m in train} == {"fr", "en"}
-    heldout = {m.text for m in heldout_mentions()}
+    sets = never_seen_sets()
+    assert {"heldout", "heldout_b"} <= set(sets)
+    heldout = {m.text for mentions in sets.values() for m in mentions}
     assert heldout and not heldout & (train_texts | val_texts)
 
 
@@ -72,10 +74,10 @@ def test_tagging_datasets_brand_mentions_reject_bad_lines_with_file_and_line(tmp
 
 @needs_data
 def test_tagging_datasets_no_heldout_brand_mention_reaches_any_head():
-    from pipeline.tagging.brand_eval import heldout_mentions
+    from pipeline.tagging.brand_eval import never_seen_sets
     from pipeline.tagging.training import build_head_data
 
-    heldout = {m.text for m in heldout_mentions()}
+    heldout = {m.text for mentions in never_seen_sets().values() for m in mentions}
     for name, head in build_head_data(DATA).items():
         seen = set(head.texts) | {t for split in head.validation.values() for t in split.texts}
         assert not heldout & seen, name

@@ -23,6 +23,13 @@ def test_tagging_features_normalise_placeholders_and_runs():
     assert normalise_text("@Acme LOVE it soooooo much https://t.co/x") == " @user  love it sooo much  http "
 
 
+def test_tagging_features_fold_accents_reads_unaccented_french_alike():
+    assert normalise_text("Colis marqué livré, jamais reçu", fold_accents=True) == "colis marque livre, jamais recu"
+    assert normalise_text("Ça coûte où ?", fold_accents=True) == "ca coute ou ?"
+    assert normalise_text("Colis marqué livré") == "colis marqué livré"  # off unless the featurizer asks
+    assert normalise_text("Мой ёж, مرحبا, 你好 🙃", fold_accents=True) == "мой ёж, مرحبا, 你好 🙃"
+
+
 @pytest.mark.parametrize(("text", "column"), [
     ("I love this, great job", 0),  # English positive mass
     ("this is awful and useless", 1),  # English negative mass

@@ -7,12 +7,14 @@ import random
 from pathlib import Path
 
 import pytest
+
 from typer.testing import CliRunner
 
 import pipeline.settings
 import pipeline.tagging.features
 from pipeline.cli import app, load_commands
 from pipeline.tagging import datasets
+from pipeline.tagging.augment import noisy_copies
 from pipeline.tagging.bundle import load_bundle
 from pipeline.tagging.feedback import FeedbackRecord, append_feedback, feedback_path
 
@@ -82,13 +84,15 @@ def make_brand_mentions(folder: Path, n: int = 40) -> int:
     (folder / "heldout").mkdir()
     (folder / "heldout" / "fr.jsonl").write_text("not read by training\n", encoding="utf-8")
     train, _ = datasets.brand_mentions(folder)
+    train = train + noisy_copies(train, SEED)  # training also reads a noisy copy of each (pipeline.tagging.augment)
     return sum(m.lang == "en" for m in train)
 
 
 @pytest.fixture
 def small_features(monkeypatch):
     """Small hashing spaces keep this test quick; the code path is the same."""
-    monkeypatch.setattr(pipeline.tagging.features.Featurizer.__init__, "__defaults__", (2**12, 2**12, 0.0, False))
+    init = pipeline.tagging.features.Featurizer.__init__
+    monkeypatch.setattr(init, "__defaults__", (2**12, 2**12, *init.__defaults__[2:]))
 
 
 async def _no_erasures(settings, timeout=30.0):
