@@ -152,17 +152,35 @@ def sketch_similarity(first: str, second: str) -> float:
     return max(0.0, (agree - 1 / 256) / (1 - 1 / 256))
 
 
-def near_duplicate_groups_of_sketches(sketches: Sequence[str], similarity: float) -> list[list[int]]:
-    """Indices of ``sketches`` grouped by near-identity: candidates share one of 8 bands of 4 bytes, and
-    are joined (single linkage) when their estimated similarity reaches ``similarity``."""
-    parent = list(range(len(sketches)))
+class _Linkage:
+    """Indices 0..size-1 joined pairwise into groups (a union-find forest with path halving)."""
 
-    def root(i: int) -> int:
+    def __init__(self, size: int):
+        self.parent = list(range(size))
+
+    def root(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
+    def join(self, i: int, j: int) -> None:
+        """``i``'s group joins ``j``'s: its root now points at ``j``'s root."""
+        self.parent[self.root(i)] = self.root(j)
+
+    def groups(self) -> list[list[int]]:
+        """Every group, in the order of its first index; each lists its indices in order."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for index in range(len(self.parent)):
+            groups[self.root(index)].append(index)
+        return list(groups.values())
+
+
+def near_duplicate_groups_of_sketches(sketches: Sequence[str], similarity: float) -> list[list[int]]:
+    """Indices of ``sketches`` grouped by near-identity: candidates share one of 8 bands of 4 bytes, and
+    are joined (single linkage) when their estimated similarity reaches ``similarity``."""
+    linked = _Linkage(len(sketches))
     width = 2 * SKETCH_HASHES // SKETCH_BANDS
     buckets: dict[tuple[int, str], list[int]] = defaultdict(list)
     for index, sketch in enumerate(sketches):
@@ -171,29 +189,19 @@ def near_duplicate_groups_of_sketches(sketches: Sequence[str], similarity: float
         candidates = dict.fromkeys(other for band in range(SKETCH_BANDS)
                                    for other in buckets.get((band, sketch[band * width:(band + 1) * width]), ()))
         for other in candidates:
-            if root(other) != root(index) and (sketch == sketches[other]
-                                               or sketch_similarity(sketch, sketches[other]) >= similarity):
-                parent[root(index)] = root(other)
+            if linked.root(other) != linked.root(index) and (sketch == sketches[other]
+                                                             or sketch_similarity(sketch, sketches[other]) >= similarity):
+                linked.join(index, other)
         for band in range(SKETCH_BANDS):
             bucket = buckets[(band, sketch[band * width:(band + 1) * width])]
             if not bucket or sketches[bucket[-1]] != sketch:  # an identical sketch already stands for this one
                 bucket.append(index)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(sketches)):
-        groups[root(index)].append(index)
-    return list(groups.values())
+    return linked.groups()
 
 
 def near_duplicate_groups(texts: Sequence[str], similarity: float) -> list[list[int]]:
     """Indices of ``texts`` grouped by near-identity (single linkage over confirmed similar pairs)."""
-    parent = list(range(len(texts)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    linked = _Linkage(len(texts))
     sets = [shingles(normalise_text(text)) for text in texts]
     by_exact: dict[frozenset[str], int] = {}
     lsh = MinHashLSH(threshold=similarity, num_perm=NUM_PERM)
@@ -202,19 +210,16 @@ def near_duplicate_groups(texts: Sequence[str], similarity: float) -> list[list[
             continue
         key = frozenset(items)
         if key in by_exact:
-            parent[root(index)] = root(by_exact[key])
+            linked.join(index, by_exact[key])
             continue
         by_exact[key] = index
         signature = MinHash(num_perm=NUM_PERM, seed=1)
         signature.update_batch([item.encode() for item in items])
         for other in lsh.query(signature):
             if len(items & sets[other]) / len(items | sets[other]) >= similarity:
-                parent[root(index)] = root(other)
+                linked.join(index, other)
         lsh.insert(index, signature)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(texts)):
-        groups[root(index)].append(index)
-    return list(groups.values())
+    return linked.groups()
 
 
 def _largest_window_share(times: Iterable[datetime], window: timedelta) -> float:
