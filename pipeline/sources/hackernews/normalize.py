@@ -44,8 +44,9 @@ def _walk(collector: Collector, data: Any, ref: str, source: str) -> None:
     if not isinstance(data, dict):
         collector.reject(f"{ref}: expected an item object, got {type(data).__name__}", data, ref)
         return
-    if isinstance(data.get("hits"), list):
-        for n, hit in enumerate(data["hits"]):
+    hits = data.get("hits")
+    if isinstance(hits, list):
+        for n, hit in enumerate(hits):
             _algolia_hit(collector, hit, f"{ref}.hits[{n}]", source)
         return
     if "objectID" in data:
@@ -82,15 +83,14 @@ def _item(collector: Collector, item: dict, ref: str, source: str) -> None:
     body = html_to_text(item.get("text") if isinstance(item.get("text"), str) else None)
     parent = as_str(item.get("parent")) or as_str(item.get("poll"))
     kids = item.get("kids") if isinstance(item.get("kids"), list) else []
-    by = as_str(item.get("by"))
-    collector.add(
+    _add(
+        collector,
         item,
-        native_id=native_id,
-        source=source,
-        author={"id": by, "handle": by},
+        native_id,
+        source,
+        username=as_str(item.get("by")),
         title=title,
         text=join_text(title, body) or as_str(item.get("url")) or "",
-        url=f"https://{HN_SITE}/item?id={native_id}",
         created_at=parse_time(item.get("time")),
         metrics={"likes": as_int(item.get("score")), "replies": as_int(item.get("descendants", len(kids)))},
         parent_id=collector.mention_id(parent) if parent else None,
@@ -110,17 +110,28 @@ def _algolia_hit(collector: Collector, hit: Any, ref: str, source: str) -> None:
     body = html_to_text(as_str(hit.get("comment_text")) or as_str(hit.get("story_text")) or as_str(hit.get("text")))
     parent = as_str(hit.get("parent_id"))
     story = as_str(hit.get("story_id"))
-    author = as_str(hit.get("author"))
-    collector.add(
+    _add(
+        collector,
         hit,
-        native_id=native_id,
-        source=source,
-        author={"id": author, "handle": author},
+        native_id,
+        source,
+        username=as_str(hit.get("author")),
         title=None if is_comment else title,
         text=body if is_comment else (join_text(title, body) or as_str(hit.get("url")) or ""),
-        url=f"https://{HN_SITE}/item?id={native_id}",
         created_at=parse_time(hit.get("created_at_i")) or parse_time(hit.get("created_at")),
         metrics={"likes": as_int(hit.get("points")), "replies": as_int(hit.get("num_comments"))},
         parent_id=collector.mention_id(parent) if parent and parent != native_id else None,
         conversation_id=collector.mention_id(story) if story and story != native_id else None,
+    )
+
+
+def _add(collector: Collector, raw: dict, native_id: str, source: str, *, username: str | None, **fields: Any) -> None:
+    """One item or search hit as a mention: its username is the author's id and handle, its page is the item's."""
+    collector.add(
+        raw,
+        native_id=native_id,
+        source=source,
+        author={"id": username, "handle": username},
+        url=f"https://{HN_SITE}/item?id={native_id}",
+        **fields,
     )
