@@ -155,6 +155,12 @@ def hostile_yaml(draw, valid: bytes) -> bytes:
     return b"\n".join([*lines[:at], hostile, *lines[at:]])
 
 
+def damaged_yaml_file(path: Path, valid: bytes, data) -> Path:
+    """``path`` written with ``valid`` damaged by ``hostile_yaml`` (drawn from hypothesis ``data``)."""
+    path.write_bytes(data.draw(hostile_yaml(valid)))
+    return path
+
+
 def assert_no_crash(result) -> None:
     """Exit 0, 1 or 2, no traceback, and an exit other than 0 explained on stderr."""
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -503,7 +509,7 @@ def watches_file(tmp_path, monkeypatch):
 @bounded
 @given(data=st.data())
 def test_fuzz_cli_connect_damaged_watches_file(watches_file, data):
-    watches_file.write_bytes(data.draw(hostile_yaml(WATCHES)))
+    damaged_yaml_file(watches_file, WATCHES, data)
     result = invoke(["connect", "--once"])
     assert_no_crash(result)
     assert result.exit_code in (0, 2)
@@ -519,8 +525,7 @@ ALERTING = (ROOT / "alerting.example.yaml").read_bytes()
 @bounded
 @given(data=st.data())
 def test_fuzz_cli_alerts_check_damaged_alerting_file(tmp_path, data):
-    path = tmp_path / "alerting.yaml"
-    path.write_bytes(data.draw(hostile_yaml(ALERTING)))
+    path = damaged_yaml_file(tmp_path / "alerting.yaml", ALERTING, data)
     result = invoke(["alerts", "check", "--config", str(path)])
     assert_no_crash(result)
     assert result.exit_code in (0, 1)
@@ -539,8 +544,7 @@ TOPICS = (ROOT / "topics.yaml").read_bytes()
 @bounded
 @given(data=st.data())
 def test_fuzz_cli_topics_file_errors_are_one_line(tmp_path, data):
-    path = tmp_path / "topics.yaml"
-    path.write_bytes(data.draw(hostile_yaml(TOPICS)))
+    path = damaged_yaml_file(tmp_path / "topics.yaml", TOPICS, data)
     try:
         specs = load_topics(path)
     except TopicsFileError as exc:
