@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from local_server import serving
+from memory_sink import MemorySink
 from pipeline.settings import Settings
 from pipeline.sources.bluesky.normalize import normalize_bluesky
 from pipeline.sources.checkpoint import CheckpointStore, RecentIds, latest_by_key
@@ -29,23 +30,6 @@ sources:
 watches:
   - {name: Lumio, keywords: [Lumio]}
 """
-
-
-class MemorySink:
-    """The RecordSink protocol in memory: records in send order, flush counted."""
-
-    def __init__(self):
-        self.records = []
-        self.flushes = 0
-
-    async def send(self, topic, value, key=None):
-        self.records.append((topic, key, value))
-
-    async def flush(self):
-        self.flushes += 1
-
-    def values(self, topic):
-        return [orjson.loads(v) for t, _, v in self.records if t == topic]
 
 
 def settings(**extra):

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from memory_sink import MemorySink
 from pipeline.settings import Settings
 from pipeline.sources.checkpoint import CheckpointStore
 from pipeline.sources.facebook.webhook import META_SIGNATURE, meta_signature
@@ -48,26 +49,13 @@ FUZZ = settings(max_examples=int(os.environ.get("VEILLE_FUZZ_EXAMPLES", 300)), d
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
-class AcknowledgingSink:
-    """Stands in for the Kafka producer: every record is acknowledged."""
-
-    def __init__(self):
-        self.records = []
-
-    async def send(self, topic, value, key=None):
-        self.records.append((topic, key, value))
-
-    async def flush(self):
-        pass
-
-
 @pytest.fixture(scope="module")
 def receiver():
     settings_ = Settings(topic_prefix="fuzz.", webhook_secret=SecretStr(SECRETS["generic"]),
                          meta_app_secret=SecretStr(SECRETS["meta"]), x_consumer_secret=SecretStr(SECRETS["x"]),
                          meta_verify_token=SecretStr("verify-me"), webhook_max_body_bytes=MAX_BODY)
     watches = Watches.from_yaml(WATCHES)
-    sink = AcknowledgingSink()
+    sink = MemorySink()
     context = ConnectorContext(settings_, sink, watches, CheckpointStore(settings_, sink, None))
     connectors = [WebhookConnector(watches.sources[name], context) for name in ("push", "pages", "xacct")]
     loop = asyncio.new_event_loop()

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
+from memory_sink import MemorySink
 from pipeline.sources.replay.paced import ReplayConnector, prepare_line, rebase_offset
 
 
@@ -19,29 +20,18 @@ def test_replay_prepare_line_keys_by_id_and_leaves_malformed_lines_untouched():
     assert prepare_line(b"{broken", timedelta(hours=1)) == (None, b"{broken")
 
 
-class ListSink:
-    def __init__(self):
-        self.sent = []
-
-    async def send(self, topic, value, key=None):
-        self.sent.append((topic, key, value))
-
-    async def flush(self):
-        pass
-
-
 async def test_replay_sends_every_non_blank_line_in_order(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_bytes(b'{"id": "a:1"}\n\nbroken\n{"id": "a:2"}\n')
-    sink = ListSink()
+    sink = MemorySink()
     stats = await ReplayConnector(path, "mentions.raw").run(sink)
     assert stats.sent == 3
-    assert [(k, v) for _, k, v in sink.sent] == [(b"a:1", b'{"id": "a:1"}'), (None, b"broken"), (b"a:2", b'{"id": "a:2"}')]
+    assert [(k, v) for _, k, v in sink.records] == [(b"a:1", b'{"id": "a:1"}'), (None, b"broken"), (b"a:2", b'{"id": "a:2"}')]
 
 
 async def test_replay_rate_limits(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_bytes(b"".join(b'{"id": "a:%d"}\n' % i for i in range(21)))
     started = datetime.now(UTC)
-    await ReplayConnector(path, "t", rate=100).run(ListSink())
+    await ReplayConnector(path, "t", rate=100).run(MemorySink())
     assert (datetime.now(UTC) - started).total_seconds() >= 0.19
