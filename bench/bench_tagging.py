@@ -35,7 +35,7 @@ from pipeline.tagging.trained import TrainedTagger
 from pipeline.tagging.training import macro_f1, macro_recall, positive_f1, weighted_f1
 
 from bench import fasttext_peer
-from pipeline.tagging.brand_eval import heldout_mentions, score_mentions
+from pipeline.tagging.brand_eval import heldout_mentions, never_seen_sets, score_mentions
 
 BATCH = 500
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -176,7 +176,9 @@ def brand_mention_scores(tag_batch: Callable[[Sequence[TagInput]], list[Tags]]) 
     """The project's brand mentions: the validation split (thresholds tuned there) and the never-seen set."""
     _, validation = datasets.brand_mentions()
     return {"validation_tuned_on": score_mentions(tag_batch, validation),
-            "heldout_never_seen": score_mentions(tag_batch, heldout_mentions())}
+            "heldout_never_seen": score_mentions(tag_batch, heldout_mentions()),
+            **{f"{name}_never_seen": score_mentions(tag_batch, mentions)
+               for name, mentions in never_seen_sets().items() if name != "heldout"}}
 
 
 def speed(tag_batch: Callable, texts: Sequence[str], repeats: int = 5) -> float:

@@ -24,13 +24,14 @@ DATA_SOURCES = [
     ("tweeteval_hate_hateval2019", "legal violation (train, validation)", "HatEval 2019 via TweetEval; no explicit licence"),
     ("complaints_preotiuc2019", "complaint (folds 0-6 train, fold 7 validation)", "Preotiuc-Pietro et al. 2019; no licence stated, research use"),
     ("en_covid_fakenews_constraint2021", "false information (train, validation); its topic gate (all of it as on-topic, against ordinary tweets: SemEval, complaint and OLID training tweets)", "CONSTRAINT@AAAI-2021 (CodaLab terms; MIT repo copy)"),
-    ("data/brand_mentions (fr_commerce, fr_services, fr_hard_cases, en_services, en_commerce: 2,200 French and "
-     "1,200 English mentions)",
+    ("data/brand_mentions (fr_commerce, fr_services, fr_hard_cases, fr_plain, en_services, en_commerce, en_plain: "
+     "3,200 French and 1,700 English mentions)",
      "written by the project (invented brands, no scraped posts): every head but lang (one text in five, by the md5 "
-     "of its text, validates and tunes; weight 3; troll, English complaint, English sentiment and legal violation 6; "
+     "of its text, validates and tunes; each training text also as a noisy copy: pipeline/tagging/augment.py; "
+     "weight 3; French sentiment 1; troll, English complaint, English sentiment and legal violation 6; "
      "brand rumours 0.5 in the false-information head); "
      "the only training data of the French complaint, counterfeit, copyright and review heads",
-     "the project's own (Apache-2.0); its heldout/ and heldout_b/ folders are never read by training"),
+     "the project's own (Apache-2.0); its heldout/, heldout_b/ and heldout_c/ folders are never read by training"),
     ("spaCy example sentences and stop words", "language detector 'other' class", "spaCy, MIT"),
     ("alt-profanity-check (PyPI package, its shipped model)", "profanity-probability feature column (all heads)",
      "MIT; its authors trained it on Davidson et al. 2017 offensive-language tweets and Jigsaw Wikipedia comments"),

@@ -42,6 +42,10 @@ BRAND_TROLL_WEIGHT = BRAND_COMPLAINT_EN_WEIGHT = 6.0
 # English sentiment: 47,000 SemEval tweets of every topic against a few hundred brand mentions; legal violation: what
 # HatEval and MLMA call hate is narrower than threats, doxxing and privacy, which only the brand mentions show.
 BRAND_ENGLISH_SENTIMENT_WEIGHT = BRAND_LEGAL_WEIGHT = 6.0
+# French sentiment: with 3,200 brand mentions and their noisy copies at weight 3, DEFT validation macro-F1 fell to 59.7
+# (brand validation 81.4); at 1, 63.0 (77.9): the same mean over the two sets the offsets are tuned on, and DEFT is
+# the one of the two that is below its target.
+BRAND_FRENCH_SENTIMENT_WEIGHT = 1.0
 BRAND_RUMOUR_WEIGHT = 0.5  # brand rumours beside CONSTRAINT's COVID-19 news, light so CONSTRAINT keeps its score
 # French troll: MLMA (collected with hate keywords) and CyberAgressionAdo teach that heated French is offensive, so at
 # weight 1, with a threshold they shared, angry customers and outraged crisis posts passed for trolls. Lighter, with the
@@ -169,7 +173,7 @@ def build_head_data(data_dir: Path, feedback: Sequence[FeedbackRecord] = (), see
     sent_fr = HeadData("sentiment_fr", SENTIMENT_CLASSES, metric=macro_f1, C=3.0, tune_on=2)
     sent_fr.extend(fr_train)
     sent_fr.extend(fr_deft, weight=0.5)
-    sent_fr.extend(brand_sentiment(brand_train, "fr"), weight=BRAND_WEIGHT)
+    sent_fr.extend(brand_sentiment(brand_train, "fr"), weight=BRAND_FRENCH_SENTIMENT_WEIGHT)
     sent_fr.validation = {"deft2017_xlmt_val": fr_val, "brand_mentions_fr_val": brand_sentiment(brand_val, "fr")}
     heads["sentiment_fr"] = sent_fr
 
