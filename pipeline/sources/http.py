@@ -14,12 +14,11 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -29,6 +28,8 @@ from tenacity import (
     retry_if_exception_type,
     stop_after_attempt,
 )
+
+from pipeline.timestamps import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +44,6 @@ def redact(url: str) -> str:
         return str(url)
     query = [(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     return urlunsplit(parts._replace(query=urlencode(query, safe="*(),:")))
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta seconds or an HTTP date); None if unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 def rate_limit_pause(headers: httpx.Headers | dict, now: float | None = None) -> float | None:

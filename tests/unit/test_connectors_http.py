@@ -11,7 +11,6 @@ from pipeline.sources.http import (
     FetchError,
     PoliteClient,
     ResponseTooLarge,
-    parse_retry_after,
     rate_limit_pause,
     redact,
 )
@@ -115,12 +114,6 @@ async def test_connectors_http_refuses_enormous_bodies():
         await http.aclose()
     assert "10000-byte limit" in error.value.reason
     assert error.value.body.startswith(b"xxx")
-
-
-def test_connectors_http_retry_after_forms():
-    assert parse_retry_after("120") == 120
-    assert parse_retry_after("Wed, 18 Nov 2026 10:01:00 GMT", now=1794996000.0) == 60.0
-    assert parse_retry_after("soon") is None
 
 
 def test_connectors_http_rate_limit_headers():

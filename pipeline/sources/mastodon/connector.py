@@ -12,7 +12,8 @@ import httpx
 import orjson
 from httpx_sse import aconnect_sse
 
-from pipeline.sources.http import parse_retry_after, redact
+from pipeline.sources.http import redact
+from pipeline.timestamps import parse_retry_after
 from pipeline.sources.mastodon.normalize import normalize_mastodon
 from pipeline.sources.mastodon.options import MastodonOptions
 from pipeline.sources.results import NormalizeResult, Reject
