@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -30,18 +30,11 @@ from pipeline.sources.options import SourceOptions
 from pipeline.sources.results import NormalizeResult
 from pipeline.topics import DEADLETTER, ERASURES, RAW
 from pipeline.watches import Watches
+from pipeline.timestamps import format_iso, utc_now
 
 log = logging.getLogger(__name__)
 
 MAX_DEAD_LETTER_RAW = 512 * 1024  # a dead letter must fit in one Kafka message
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
 
 @dataclass
 class ItemCounts:
@@ -174,14 +167,14 @@ class LiveConnector:
         await self.sink.send(self.raw_topic, orjson.dumps(document), key=mention.id.encode())
         self.recent.add(mention.id)
         self.stats.sent += 1
-        created = iso(mention.created_at)
+        created = format_iso(mention.created_at)
         if created and (self.stats.newest_item_at is None or created > self.stats.newest_item_at):
             self.stats.newest_item_at = created
 
     async def send_deletion(self, mention_id: str, reason: str) -> None:
         # Keyed like pipeline.privacy's author erasures ("author:…"), so both live in one compacted topic.
         record = {"type": "mention", "mention_id": mention_id, "reason": reason, "source": self.name,
-                  "requested_at": iso(now_utc())}
+                  "requested_at": format_iso(utc_now())}
         await self.sink.send(self.erasures_topic, orjson.dumps(record), key=f"mention:{mention_id}".encode())
         self.stats.deletions += 1
 
@@ -199,15 +192,15 @@ class LiveConnector:
     # --- bookkeeping -----------------------------------------------------------------------------
 
     def record_success(self, cursor_at: datetime | None = None) -> None:
-        moment = now_utc()
-        self.stats.last_success_at = iso(moment)
-        self.stats.cursor_at = iso(cursor_at or moment)
+        moment = utc_now()
+        self.stats.last_success_at = format_iso(moment)
+        self.stats.cursor_at = format_iso(cursor_at or moment)
 
     def record_error(self, where: str, exc: BaseException) -> None:
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
         self.stats.errors += 1
         self.stats.last_error = f"{where}: {reason}"[:500]
-        self.stats.last_error_at = iso(now_utc())
+        self.stats.last_error_at = format_iso(utc_now())
         log.error("%s: %s: %s", self.name, where, reason)
 
     def state(self) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pipeline.settings import Settings
+from pipeline.timestamps import parse_iso
 
 STREAM_STALE_SECONDS = 600.0
 
@@ -26,24 +27,14 @@ class ConnectorHealth:
     last_error: str | None
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def connector_health(name: str, declared_type: str | None, state: dict[str, Any] | None, now: datetime) -> ConnectorHealth:
     if not state:
         return ConnectorHealth(name, declared_type or "?", "never run", None, 0, 0, 0, None, None)
     stats = state.get("stats") if isinstance(state.get("stats"), dict) else {}
-    updated = _time(state.get("updated_at"))
-    success = _time(stats.get("last_success_at"))
-    failed = _time(stats.get("last_error_at"))
-    cursor = _time(stats.get("cursor_at"))
+    updated = parse_iso(state.get("updated_at"))
+    success = parse_iso(stats.get("last_success_at"))
+    failed = parse_iso(stats.get("last_error_at"))
+    cursor = parse_iso(stats.get("cursor_at"))
     age = (now - updated).total_seconds() if updated else None
     poll = state.get("poll_seconds")
     stale_after = 3 * float(poll) if isinstance(poll, (int, float)) and poll else STREAM_STALE_SECONDS

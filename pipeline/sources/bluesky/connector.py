@@ -18,7 +18,8 @@ import orjson
 
 from pipeline.sources.bluesky.normalize import normalize_bluesky
 from pipeline.sources.bluesky.options import BlueskyOptions
-from pipeline.sources.runtime import LiveConnector, now_utc, sleep_or_stop
+from pipeline.sources.runtime import LiveConnector, sleep_or_stop
+from pipeline.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class JetstreamConnector(LiveConnector):
             self.record_success(self._cursor_time())
         if event.get("kind") != "commit":
             return  # identity and account events
-        result = normalize_bluesky(data, source_hint="bsky:jetstream", fetched_at=now_utc())
+        result = normalize_bluesky(data, source_hint="bsky:jetstream", fetched_at=utc_now())
         await self.emit(result, payload=data, where=where)
 
     def _cursor_time(self) -> datetime | None:

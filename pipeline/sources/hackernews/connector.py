@@ -7,7 +7,8 @@ import orjson
 
 from pipeline.sources.hackernews.normalize import normalize_hackernews
 from pipeline.sources.hackernews.options import HackerNewsOptions
-from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.runtime import LiveConnector
+from pipeline.timestamps import utc_now
 
 PAGE = 100
 MAX_PAGES = 20
@@ -43,7 +44,7 @@ class HackerNewsConnector(LiveConnector):
         newest = since or 0
         for page in range(MAX_PAGES if since else 1):
             response = await self.http.get(url, params={**params, "page": page})
-            result = normalize_hackernews(response.body, fetched_at=now_utc())
+            result = normalize_hackernews(response.body, fetched_at=utc_now())
             outcome = await self.emit(result, payload=response.body, where=f"{url} ({stream})")
             if outcome.newest:
                 newest = max(newest, int(outcome.newest.timestamp()))

@@ -13,11 +13,11 @@ import orjson
 from httpx_sse import aconnect_sse
 
 from pipeline.sources.http import redact
-from pipeline.timestamps import parse_retry_after
 from pipeline.sources.mastodon.normalize import normalize_mastodon
 from pipeline.sources.mastodon.options import MastodonOptions
 from pipeline.sources.results import NormalizeResult, Reject
-from pipeline.sources.runtime import LiveConnector, now_utc, sleep_or_stop
+from pipeline.sources.runtime import LiveConnector, sleep_or_stop
+from pipeline.timestamps import parse_retry_after, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class MastodonConnector(LiveConnector):
         for _ in range(MAX_PAGES):
             page_params = {**params, **({"min_id": since} if since else {})}
             response = await self.http.get(url, params=page_params, headers=self._headers())
-            result = normalize_mastodon(response.body, source_hint=_host(self.base_url), fetched_at=now_utc())
+            result = normalize_mastodon(response.body, source_hint=_host(self.base_url), fetched_at=utc_now())
             await self.emit(result, payload=response.body, where=f"{redact(url)} ({stream})")
             ids = status_ids(response.body) or [m.native_id for m in result.mentions]
             newest = newest_id(ids, since)
@@ -146,7 +146,7 @@ class MastodonConnector(LiveConnector):
             result = NormalizeResult(rejects=[Reject("status deleted (stream delete event)", raw,
                                                      f"mastodon:{data.strip()}", deleted=True)])
         elif name in ("update", "status.update"):
-            result = normalize_mastodon(raw, source_hint=_host(self.base_url), fetched_at=now_utc())
+            result = normalize_mastodon(raw, source_hint=_host(self.base_url), fetched_at=utc_now())
             if stream_key and result.mentions:
                 newest = newest_id([m.native_id for m in result.mentions], self.cursors.get(stream_key, {}).get("min_id"))
                 self.cursors[stream_key] = {"min_id": newest}

@@ -17,7 +17,8 @@ import orjson
 from pipeline.sources.http import FetchError
 from pipeline.sources.reddit.normalize import normalize_reddit
 from pipeline.sources.reddit.options import RedditOptions
-from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.runtime import LiveConnector
+from pipeline.timestamps import utc_now
 
 PAGE = 100
 MAX_PAGES = 10
@@ -90,7 +91,7 @@ class RedditConnector(LiveConnector):
             page = await self.http.get(url, params={**params, **({"after": after} if after else {})},
                                        headers=await self._headers())
             hint = stream.split("/")[0] + "/" + stream.split("/")[1] if stream.startswith("r/") else None
-            result = normalize_reddit(page.body, source_hint=hint, fetched_at=now_utc())
+            result = normalize_reddit(page.body, source_hint=hint, fetched_at=utc_now())
             outcome = await self.emit(result, payload=page.body, where=f"{url} ({stream})")
             if outcome.newest and (newest is None or outcome.newest > newest):
                 newest = outcome.newest

@@ -13,24 +13,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
 
 from pipeline.sources.base import RecordSink
+from pipeline.timestamps import format_iso, parse_iso, utc_now
 
 log = logging.getLogger(__name__)
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def rebase_offset(lines: Iterable[bytes], now: datetime) -> timedelta:
@@ -38,7 +29,7 @@ def rebase_offset(lines: Iterable[bytes], now: datetime) -> timedelta:
     newest = None
     for line in lines:
         try:
-            created = _parse_time(orjson.loads(line).get("created_at"))
+            created = parse_iso(orjson.loads(line).get("created_at"))
         except (orjson.JSONDecodeError, AttributeError):
             continue
         if created and (newest is None or created > newest):
@@ -56,13 +47,13 @@ def prepare_line(line: bytes, shift: timedelta | None) -> tuple[bytes | None, by
         return None, line
     key = data["id"].encode() if isinstance(data.get("id"), str) else None
     if shift:
-        created = _parse_time(data.get("created_at"))
+        created = parse_iso(data.get("created_at"))
         if created:
             try:
                 moved = created + shift
             except OverflowError:  # moved before year 1 or after 9999: sent as it is, for the tag agent to judge
                 return key, line
-            data["created_at"] = moved.isoformat().replace("+00:00", "Z")
+            data["created_at"] = format_iso(moved)
             return key, orjson.dumps(data)
     return key, line
 
@@ -96,7 +87,7 @@ class ReplayConnector:
 
     async def run(self, sink: RecordSink) -> ReplayStats:
         lines = self._lines()
-        shift = rebase_offset(lines, datetime.now(UTC)) if self.rebase else None
+        shift = rebase_offset(lines, utc_now()) if self.rebase else None
         started = time.monotonic()
         last_report = started
         stats = ReplayStats()

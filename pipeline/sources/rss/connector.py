@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pipeline.sources.rss.normalize import normalize_rss
 from pipeline.sources.rss.options import RssOptions
-from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.runtime import LiveConnector
+from pipeline.timestamps import utc_now
 
 
 class FeedConnector(LiveConnector):
@@ -20,7 +21,7 @@ class FeedConnector(LiveConnector):
         response = await self.http.get(feed, validators=cursor.get("validators"))
         if response.not_modified:
             return
-        fetched = now_utc()
+        fetched = utc_now()
         result = normalize_rss(response.body, source_hint=feed, fetched_at=fetched)
         await self.emit(result, payload=response.body, where=feed)
         # Validators are kept only once the entries they cover are emitted (saved after the flush).

@@ -21,10 +21,11 @@ from aiohttp import web
 
 from pipeline.sources.registry import normalizers, webhook_providers
 from pipeline.sources.results import Normalizer
-from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.runtime import LiveConnector
 from pipeline.sources.webhook.normalize import normalize_mentions
 from pipeline.sources.webhook.options import WebhookOptions
 from pipeline.sources.webhook.provider import WebhookProvider, secret_value, signature_matches
+from pipeline.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class WebhookConnector(LiveConnector):
         received = request.headers.get(header)
         if not signature_matches(received, expected):
             return self.refuse(request, 401, f"{'missing' if not received else 'invalid'} {header}")
-        result = self.normalizer()(body, source_hint=None, fetched_at=now_utc())
+        result = self.normalizer()(body, source_hint=None, fetched_at=utc_now())
         # emit() remembers each id as it hands it to the producer; until Kafka acknowledged the batch
         # those ids are only pending, and a 503 must forget them so that the sender's retry is stored.
         pending = {m.id for m in result.mentions if m.id not in self.recent}

@@ -8,9 +8,10 @@ from __future__ import annotations
 import orjson
 
 from pipeline.sources.http import FetchError
-from pipeline.sources.runtime import LiveConnector, now_utc
+from pipeline.sources.runtime import LiveConnector
 from pipeline.sources.youtube.normalize import normalize_youtube
 from pipeline.sources.youtube.options import YouTubeOptions
+from pipeline.timestamps import utc_now
 
 PAGE = 100
 MAX_PAGES = 10
@@ -50,7 +51,7 @@ class YouTubeConnector(LiveConnector):
         for _ in range(MAX_PAGES):
             response = await self.http.get(url, params={**params, **({"pageToken": token} if token else {})})
             hint = f"youtube:video:{target}" if kind == "video" else f"youtube:channel:{target}"
-            result = normalize_youtube(response.body, source_hint=hint, fetched_at=now_utc())
+            result = normalize_youtube(response.body, source_hint=hint, fetched_at=utc_now())
             outcome = await self.emit(result, payload=response.body, where=f"{url} ({stream})")
             if outcome.newest:
                 newest = max(newest, outcome.newest.timestamp())
