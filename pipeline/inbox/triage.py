@@ -22,8 +22,6 @@ from typing import Any
 
 from pipeline.timestamps import parse_iso
 
-parse_time = parse_iso  # the name pipeline/web/inbox_routes.py still imports; new code uses pipeline.timestamps
-
 BASE_URGENCY = {"fastest": 1.0, "middle": 0.5, "slowest": 0.0}
 
 LARGE_AUDIENCE = 100_000

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.compare import SENTIMENTS, histogram_interval
 from pipeline.query.elasticsearch import Query
+from pipeline.timestamps import from_epoch_ms
 from pipeline.web.filters import Filters
 
 LEGAL_CATEGORIES = ("counterfeit", "copyright", "legal_violation")
@@ -42,10 +43,6 @@ def _buckets(aggregation: Mapping[str, Any] | None) -> list[tuple[str, int]]:
 
 def _value(aggregation: Mapping[str, Any] | None) -> int:
     return int((aggregation or {}).get("value") or 0)
-
-
-def _time(bucket: Mapping[str, Any]) -> datetime:
-    return datetime.fromtimestamp(bucket["key"] / 1000, tz=UTC)
 
 
 # -- overview ---------------------------------------------------------------------------------------
@@ -112,7 +109,7 @@ def shape_overview(response: Mapping[str, Any]) -> Overview:
     for bucket in buckets:
         counts = dict(_buckets(bucket.get("sentiment")))
         for name in SENTIMENTS:
-            by_sentiment[name].append((_time(bucket), counts.get(name, 0)))
+            by_sentiment[name].append((from_epoch_ms(bucket["key"]), counts.get(name, 0)))
     sentiment = dict(_buckets(aggs.get("sentiment")))
     return Overview(
         total=total_of(response),
@@ -120,7 +117,7 @@ def shape_overview(response: Mapping[str, Any]) -> Overview:
         interactions=sum(_value(aggs.get(metric)) for metric in INTERACTION_METRICS),
         to_answer=(aggs.get("to_answer") or {}).get("doc_count", 0),
         sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
-        volume=[(_time(bucket), bucket["doc_count"]) for bucket in buckets],
+        volume=[(from_epoch_ms(bucket["key"]), bucket["doc_count"]) for bucket in buckets],
         sentiment_volume=by_sentiment,
         categories=_buckets(aggs.get("categories")),
         platforms=_buckets(aggs.get("platforms")),
