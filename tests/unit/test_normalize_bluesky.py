@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 
 import cbor2
 import zstandard
 from cbor2 import CBORTag
 
+from payload_fixtures import payload_runner
 from pipeline.sources.bluesky.normalize import normalize_bluesky
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "bluesky"
 ANNA = "did:plc:abcd1234efgh5678ijkl9012"
 ZED = "did:plc:zyxw9876vuts5432rqpo1098"
 ROOT = f"bluesky:at://{ZED}/app.bsky.feed.post/3mroot00000a2"
 
 
-def _run(name: str):
-    return normalize_bluesky((FIXTURES / name).read_bytes())
+_run = payload_runner("bluesky", normalize_bluesky)
 
 
 def test_bluesky_jetstream_post_with_reply_refs():

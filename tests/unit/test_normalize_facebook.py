@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
+from payload_fixtures import payload_runner
 from pipeline.sources.facebook.normalize import normalize_facebook
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "facebook"
 PAGE = "104857600000001"
 
 
-def _run(name: str):
-    return normalize_facebook((FIXTURES / name).read_bytes())
+_run = payload_runner("facebook", normalize_facebook)
 
 
 def test_facebook_webhook_post_and_edited_comment():

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
+from payload_fixtures import payload_runner
 from pipeline.sources.hackernews.normalize import normalize_hackernews
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "hackernews"
 
-
-def _run(name: str):
-    return normalize_hackernews((FIXTURES / name).read_bytes())
+_run = payload_runner("hackernews", normalize_hackernews)
 
 
 def test_hackernews_story_and_comment_fields():

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 
+from payload_fixtures import payload_runner
 from pipeline.sources.mastodon.normalize import normalize_mastodon
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "mastodon"
 
-
-def _run(name: str, **kwargs):
-    return normalize_mastodon((FIXTURES / name).read_bytes(), **kwargs)
+_run = payload_runner("mastodon", normalize_mastodon)
 
 
 def test_mastodon_status_fields_and_html_to_text():

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 
+from payload_fixtures import PAYLOADS, payload_runner
 from pipeline.sources.reddit.normalize import normalize_reddit
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "reddit"
+FIXTURES = PAYLOADS / "reddit"
 
 
-def _run(name: str):
-    return normalize_reddit((FIXTURES / name).read_bytes())
+_run = payload_runner("reddit", normalize_reddit)
 
 
 def test_reddit_self_post_fields():

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
+from payload_fixtures import PAYLOADS, payload_runner
 from pipeline.sources.rss.normalize import normalize_rss
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "rss"
+FIXTURES = PAYLOADS / "rss"
 FETCHED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-def _run(name: str, **kwargs):
-    return normalize_rss((FIXTURES / name).read_bytes(), fetched_at=FETCHED, **kwargs)
+_run = payload_runner("rss", normalize_rss, fetched_at=FETCHED)
 
 
 def test_rss_maps_item_fields_and_strips_html():

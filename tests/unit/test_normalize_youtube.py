@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
+from payload_fixtures import payload_runner
 from pipeline.sources.youtube.normalize import normalize_youtube
 
-FIXTURES = Path(__file__).parent / "fixtures" / "payloads" / "youtube"
 
-
-def _run(name: str):
-    return normalize_youtube((FIXTURES / name).read_bytes())
+_run = payload_runner("youtube", normalize_youtube)
 
 
 def test_youtube_thread_top_level_comment_and_embedded_reply():
