@@ -10,14 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.alerts.routing import parse_alerting_config
-from pipeline.reports.delivery import (
-    ReportDeliveryError,
-    email_channel,
-    next_run,
-    report_filename,
-    report_mailer,
-    report_message,
-)
+from pipeline.reports.delivery import ReportDeliveryError, email_channel, next_run, report_filename, report_mailer, report_message
 
 MONDAY = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
