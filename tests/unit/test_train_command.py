@@ -17,6 +17,7 @@ from pipeline.tagging import datasets
 from pipeline.tagging.augment import noisy_copies
 from pipeline.tagging.bundle import load_bundle
 from pipeline.tagging.feedback import FeedbackRecord, append_feedback, feedback_path
+from pipeline.tagging.training import SEED
 
 load_commands()
 
