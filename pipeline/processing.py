@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from pipeline.alerts.raid import text_sketch
 from pipeline.authors.health import batch_health
 from pipeline.mention import AuthorHealth, EnrichedMention, InvalidMention, Mention, parse_mention
 from pipeline.privacy import ErasureSet, keep_unerased
@@ -41,6 +42,7 @@ class BatchResult:
     enriched: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     partitions: dict[str, int] = field(default_factory=dict)  # mention id → the raw partition it was read from
+    sketches: dict[str, str] = field(default_factory=dict)  # mention id → text_sketch of its text (signals reuse it)
 
 
 def dead_letter(
@@ -125,7 +127,8 @@ def process_raw_batch(records: Sequence[RawRecord], tagger: Tagger, now: datetim
         return result
 
     inputs = [tag_input_for(m) for _, m in valid]
-    health = batch_health([m for _, m in valid])
+    result.sketches = {m.id: text_sketch(m.text) for _, m in valid}
+    health = batch_health([m for _, m in valid], sketches=[result.sketches[m.id] for _, m in valid])
     try:
         tags_list = tagger.tag_batch(inputs)
     except Exception:
@@ -168,7 +171,8 @@ def tag_and_route(records: Sequence[RawRecord], tagger: Tagger, erased: ErasureS
     return RoutedBatch(
         enriched=[(document["id"].encode(), orjson.dumps(document)) for document in enriched],
         signals=signal_records([signal for document in enriched
-                                for signal in signals_for(document, partition=result.partitions.get(document["id"]))]),
+                                for signal in signals_for(document, partition=result.partitions.get(document["id"]),
+                                                          sketch=result.sketches.get(document["id"]))]),
         dead_letters=[((letter["mention_id"] or "").encode() or None, orjson.dumps(letter))
                       for letter in result.dead_letters],
         erased=dropped,

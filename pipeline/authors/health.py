@@ -105,10 +105,10 @@ def author_health(author: Author, at: datetime, config: HealthConfig = DEFAULT) 
     return health_of(account_reasons(author, at, config), config)
 
 
-def _near_duplicate_ids(mentions: Sequence[Mention], config: HealthConfig) -> set[str]:
+def _near_duplicate_ids(mentions: Sequence[Mention], sketches: Sequence[str], config: HealthConfig) -> set[str]:
     """Mentions whose text is a near-copy of texts by ``min_duplicate_authors`` accounts within the window."""
     found: set[str] = set()
-    for group in near_duplicate_groups_of_sketches([text_sketch(m.text) for m in mentions], config.raid.similarity):
+    for group in near_duplicate_groups_of_sketches(sketches, config.raid.similarity):
         members = sorted((mentions[i] for i in group), key=lambda m: m.created_at)
         start = 0
         for end, mention in enumerate(members):
@@ -136,11 +136,15 @@ def _burst_author_ids(mentions: Sequence[Mention], config: HealthConfig) -> set[
     return found
 
 
-def batch_health(mentions: Sequence[Mention], config: HealthConfig = DEFAULT) -> dict[str, AuthorHealth]:
+def batch_health(mentions: Sequence[Mention], config: HealthConfig = DEFAULT,
+                 sketches: Sequence[str] | None = None) -> dict[str, AuthorHealth]:
     """The score of each mention's author (by mention id), its account's facts with what the batch shows:
     near-duplicate texts across accounts and bursts of new accounts. Ages and rates are measured when each
-    mention was posted, so a replay or a reprocess scores alike."""
-    duplicates = _near_duplicate_ids(mentions, config)
+    mention was posted, so a replay or a reprocess scores alike. ``sketches``: the texts' ``text_sketch``, in
+    order, when the caller has them already."""
+    if sketches is None:
+        sketches = [text_sketch(m.text) for m in mentions]
+    duplicates = _near_duplicate_ids(mentions, sketches, config)
     burst = _burst_author_ids(mentions, config)
     scored = {}
     for mention in mentions:

@@ -158,9 +158,9 @@ def signal_records(signals: list[Signal], max_bytes: int = MAX_SIGNAL_RECORD_BYT
 
 
 def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODUCTS,
-                partition: int | None = None) -> list[Signal]:
+                partition: int | None = None, sketch: str | None = None) -> list[Signal]:
     """The signals of one enriched mention (read from ``partition`` of mentions.raw): one per watch it
-    matched, none if it matched no watch."""
+    matched, none if it matched no watch. ``sketch``: the text's ``text_sketch`` when the caller has it."""
     watches = [w for w in document.get("watch") or () if isinstance(w, str) and w]
     if not watches:
         return []
@@ -169,7 +169,8 @@ def signals_for(document: Mapping[str, Any], products: ProductMatcher = NO_PRODU
     text = str(document.get("text") or "")
     title = document.get("title")
     terms = bounded_terms(extract_terms(f"{title}\n{text}" if title else text, products))
-    sketch = text_sketch(text)
+    if sketch is None:
+        sketch = text_sketch(text)
     return [Signal(
         watch=watch, id=str(document["id"]), at=_time(document["created_at"]),
         negative=document.get("sentiment") == "negative", **{name: name in tagged for name in SERIES_CATEGORIES},
