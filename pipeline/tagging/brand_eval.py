@@ -17,8 +17,6 @@ from pipeline.tagging import TagInput, Tags
 from pipeline.tagging.datasets import BRAND_CATEGORIES, BRAND_MENTIONS_DIR, BrandMention, read_brand_mentions
 
 HELDOUT_DIR = BRAND_MENTIONS_DIR / "heldout"
-HELDOUT_B_DIR = BRAND_MENTIONS_DIR / "heldout_b"
-HELDOUT_C_DIR = BRAND_MENTIONS_DIR / "heldout_c"  # a third writer, who saw only the label guide (2026-12-03)
 
 
 def heldout_mentions(folder: Path = HELDOUT_DIR) -> list[BrandMention]:
@@ -26,9 +24,10 @@ def heldout_mentions(folder: Path = HELDOUT_DIR) -> list[BrandMention]:
 
 
 def never_seen_sets() -> dict[str, list[BrandMention]]:
-    """The never-seen brand-mention sets present in the source tree, by folder name."""
-    return {folder.name: heldout_mentions(folder) for folder in (HELDOUT_DIR, HELDOUT_B_DIR, HELDOUT_C_DIR)
-            if folder.is_dir()}
+    """The never-seen brand-mention sets present in the source tree (its ``heldout*`` folders, which training never
+    reads: it reads only the ``*.jsonl`` files beside them), by folder name."""
+    return {folder.name: heldout_mentions(folder)
+            for folder in sorted(BRAND_MENTIONS_DIR.glob("heldout*")) if folder.is_dir()}
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
