@@ -43,7 +43,7 @@ from pipeline.alerts.model import Alert, apply_detection, auto_resolve
 from pipeline.alerts.raid import text_sketch
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.trends.backfill import HistoryCounter
-from pipeline.trends.crisis import WatchMonitor
+from pipeline.trends.crisis import CrisisConfig, WatchMonitor
 from pipeline.trends.signals import Signal
 
 DATASET = PROJECT_ROOT.parent / "shared" / "datasets" / "en_airline_sentiment_crowdflower" / "tweets.tsv"
@@ -69,6 +69,7 @@ class AlertSpan:
     closed_at: datetime | None  # None: still open at the end of the stream
     kind: str
     updates: int
+    resolved_by: str | None = None  # "auto": closed by itself once its series was back to normal
 
 
 def _time(text: str) -> datetime:
@@ -115,13 +116,52 @@ def _signal(watch: str, index: int, tweet: Tweet) -> Signal:
                   followers=None, terms=())
 
 
+class CrisisLoop:
+    """What the crisis agent does for one watch (agents/crisis.py ``_process_watch``, also called by its
+    quiet-watch timer with no signal): observe a batch's signals at the wall clock ``now``, advance the
+    monitor, resolve the alerts quiet long enough and fold each detection into its alert, at the event
+    time it was made at."""
+
+    def __init__(self, watch: str, settings: Settings, config: CrisisConfig, monitor: WatchMonitor | None = None):
+        self.watch = watch
+        self.monitor = monitor or WatchMonitor(watch, config)
+        self.cooldown, self.quiet = settings.crisis.alert_cooldown, settings.crisis.auto_resolve_after
+        self.alerts: dict[str, Alert] = {}
+        self.spans: dict[str, AlertSpan] = {}
+
+    def process(self, signals: Iterable[Signal], now: datetime) -> None:
+        for signal in signals:
+            self.monitor.observe(signal, now)
+        self.step(now)
+
+    def step(self, now: datetime) -> None:
+        for moment, detections in self.monitor.advance(now):
+            self._resolve_quiet(moment)
+            for detection in detections:
+                alert, _, _ = apply_detection(self.alerts.get(detection.dedup_key), detection, moment, self.cooldown)
+                self.alerts[detection.dedup_key] = alert
+                self.spans[alert.id] = _span(alert)
+        if self.monitor.watermark_time is not None:
+            self._resolve_quiet(self.monitor.watermark_time)
+
+    def _resolve_quiet(self, moment: datetime) -> None:
+        for incident in INCIDENTS:
+            key = f"{incident}:{self.watch}"
+            resolved = auto_resolve(self.alerts.get(key), self.monitor.last_spiking(incident), moment, self.quiet)
+            if resolved is not None:
+                self.alerts[key] = resolved
+                self.spans[resolved.id] = _span(resolved)
+
+    def result(self) -> list[AlertSpan]:
+        return sorted(self.spans.values(), key=lambda s: s.opened_at)
+
+
 def replay_watch(watch: str, tweets: list[Tweet], settings: Settings, live_from: datetime | None = None,
                  backfill: bool = False) -> list[AlertSpan]:
     """Alerts raised on one watch's tweets, as the crisis agent raises them (agents/crisis.py _process_watch):
     the tweets before ``live_from`` are left out, or sent as a backfill first with ``backfill``."""
     config = settings.crisis.to_config(None)
-    cooldown, quiet = settings.crisis.alert_cooldown, settings.crisis.auto_resolve_after
-    monitor = WatchMonitor(watch, config)
+    loop = CrisisLoop(watch, settings, config)
     live = [t for t in tweets if live_from is None or t.at >= live_from]
     if backfill and live_from is not None:
         counter = HistoryCounter(int(config.interval.total_seconds()))
@@ -130,38 +170,17 @@ def replay_watch(watch: str, tweets: list[Tweet], settings: Settings, live_from:
                 counter.add_mention(tweet.at, tweet.negative, ["complaint"] if tweet.complaint else [])
         history = counter.history(watch, until=live_from, source="first days of the stream")
         if history is not None:
-            monitor.learn_history(history)
-    alerts: dict[str, Alert] = {}
-    spans: dict[str, AlertSpan] = {}
-
-    def resolve_quiet(moment: datetime) -> None:
-        for incident in INCIDENTS:
-            key = f"{incident}:{watch}"
-            resolved = auto_resolve(alerts.get(key), monitor.last_spiking(incident), moment, quiet)
-            if resolved is not None:
-                alerts[key] = resolved
-                spans[resolved.id] = _span(resolved)
-
-    def step(now: datetime) -> None:
-        for moment, detections in monitor.advance(now):
-            resolve_quiet(moment)
-            for detection in detections:
-                alert, _, _ = apply_detection(alerts.get(detection.dedup_key), detection, moment, cooldown)
-                alerts[detection.dedup_key] = alert
-                spans[alert.id] = _span(alert)
-        if monitor.watermark_time is not None:
-            resolve_quiet(monitor.watermark_time)
-
+            loop.monitor.learn_history(history)
     for index, tweet in enumerate(live):
-        monitor.observe(_signal(watch, index, tweet), tweet.at)
-        step(tweet.at)
+        loop.process([_signal(watch, index, tweet)], tweet.at)
     if live:
-        step(live[-1].at + config.idle_after + config.tick)  # the source falls idle: its last tick is assessed
-    return sorted(spans.values(), key=lambda s: s.opened_at)
+        loop.step(live[-1].at + config.idle_after + config.tick)  # the source falls idle: its last tick is assessed
+    return loop.result()
 
 
 def _span(alert: Alert) -> AlertSpan:
-    return AlertSpan(alert.dedup_key, alert.opened_at, alert.resolved_at, alert.kind, alert.update_count)
+    return AlertSpan(alert.dedup_key, alert.opened_at, alert.resolved_at, alert.kind, alert.update_count,
+                     alert.resolved_by)
 
 
 def top_negative_hours(tweets: Iterable[Tweet], top: int) -> list[tuple[datetime, int]]:
