@@ -1,12 +1,13 @@
-"""``veille backfill WATCH``: learn a watch's crisis baselines from history (a CSV, the Kafka log), so that a
-new watch does not wait a day blind. The counts go to the running crisis agent as one record on the
-``watch.backfill`` topic; formats and rules in pipeline/trends/backfill.py."""
+"""``veille backfill WATCH``: learn a watch's crisis baselines from history (a CSV, the Kafka log, the sources
+that can read the past: Mastodon, Reddit, Hacker News, RSS), so that a new watch does not wait a day blind. The
+counts go to the running crisis agent as one record on the ``watch.backfill`` topic; formats and rules in
+pipeline/trends/backfill.py, reading the sources back in pipeline/trends/backfill_sources.py."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -15,8 +16,17 @@ import typer
 from pipeline.cli import app
 from pipeline.settings import Settings, get_settings
 from pipeline.sinks.kafka import KafkaRecordSink, kafka_connection_options
+from pipeline.timestamps import utc_now
 from pipeline.topics import ENRICHED
 from pipeline.trends.backfill import BACKFILL_TOPIC, BackfillError, BackfillHistory, HistoryCounter, count_csv, count_document
+from pipeline.trends.backfill_sources import (
+    BACKFILL_SOURCES,
+    DEFAULT_DAYS,
+    DEFAULT_MAX_PAGES,
+    MAX_DAYS,
+    SourceRead,
+    StreamRead,
+)
 
 
 def _watch_matcher(settings: Settings, watch: str) -> Callable[[dict], bool]:
@@ -77,6 +87,59 @@ def count_kafka_log(settings: Settings, watch: str, counter: HistoryCounter, top
         consumer.close()
 
 
+def _show_progress(read: StreamRead) -> None:
+    stream = read.stream
+    oldest = read.oldest.isoformat(timespec="minutes") if read.oldest else "none yet"
+    typer.echo(f"  {stream.source} {stream.name}: page {read.pages}, {read.items} item(s), {read.kept} mention(s) "
+               f"of the watch, oldest reached {oldest}", err=True)
+
+
+async def read_sources(settings: Settings, watch: str, sources: list[str], since: datetime, now: datetime,
+                       max_pages: int = DEFAULT_MAX_PAGES, progress=_show_progress, http=None) -> list[SourceRead]:
+    """Read ``watch``'s mentions of each source back to ``since`` (pipeline/trends/backfill_sources.py).
+    Raises ValueError (watches.yaml, the watch, a source the watch does not follow) or BackfillSourceError."""
+    from pipeline.sources.http import PoliteClient
+    from pipeline.trends.backfill_sources import plan_streams, read_back, source_specs, watch_matcher
+    from pipeline.watches import Watches
+
+    watches = Watches.load(settings.watches_file)
+    compiled = next((w for w in watches.watches if w.name == watch), None)
+    if compiled is None:
+        raise ValueError(f"no watch {watch!r} in {settings.watches_file} "
+                         f"(watches: {', '.join(w.name for w in watches.watches) or 'none'})")
+    belongs = watch_matcher(watches, compiled)
+    client = http or PoliteClient.from_settings(settings)
+    try:
+        reads = []
+        for source in sources:
+            streams = plan_streams(source, compiled, source_specs(watches, compiled, source), settings, watches,
+                                   client, since)
+            if not streams:
+                typer.echo(f"veille backfill: {source}: nothing to read for {watch} (no keyword to search it by"
+                           f"{'; Mastodon search needs VEILLE_MASTODON_ACCESS_TOKEN' if source == 'mastodon' else ''})",
+                           err=True)
+                continue
+            typer.echo(f"{source}: reading {len(streams)} stream(s) back to {since.isoformat(timespec='minutes')}",
+                       err=True)
+            reads.append(await read_back(client, streams, since, belongs, max_pages, now, progress))
+        return reads
+    finally:
+        if http is None:
+            await client.aclose()
+
+
+def count_sources(reads: list[SourceRead], watch: str, counter: HistoryCounter, tagger) -> tuple[int, datetime | None]:
+    """Tag and count the mentions read back, from the time every stream is complete from (rounded up to an
+    interval; zeros from there). Returns (mentions counted, where the counted history starts)."""
+    from pipeline.trends.backfill_sources import count_mentions, mark_complete_from
+
+    read = [r for r in reads if r.streams]
+    if not read:
+        return 0, None
+    start = mark_complete_from(counter, max(r.complete_from for r in read))
+    return sum(count_mentions(r.mentions, watch, counter, tagger, start) for r in read), start
+
+
 async def _send(settings: Settings, history: BackfillHistory) -> None:
     key, value = history.record()
     async with KafkaRecordSink(settings) as sink:
@@ -93,14 +156,25 @@ def backfill_command(
                                                       "from its earliest offset)"),
     interval: int = typer.Option(0, min=0, help="seconds per count (0: the crisis interval, VEILLE_CRISIS_INTERVAL_SECONDS); "
                                                "a CSV row adds its counts to the interval its timestamp is in"),
+    source: list[str] = typer.Option(None, "--source", help=f"read the watch's past mentions from a source that can "
+                                      f"({'|'.join(BACKFILL_SOURCES)}; repeat for several: they are counted together)"),
+    days: int = typer.Option(DEFAULT_DAYS, "--days", min=1, max=MAX_DAYS, help="days to read back with --source"),
+    max_pages: int = typer.Option(DEFAULT_MAX_PAGES, "--max-pages", min=1,
+                                  help="pages read at most per stream (a hashtag, a search, a feed) with --source"),
     dry_run: bool = typer.Option(False, "--dry-run", help="count and print, send nothing"),
 ) -> None:
     """Learn WATCH's crisis baselines from history and send them to the crisis agent (topic watch.backfill).
 
     The agent keeps only the intervals older than the first one it counted itself: running this twice, or on
     history that overlaps the live stream, never counts an interval twice."""
-    if csv_file is None and not kafka:
-        typer.echo("veille backfill: give --csv FILE and/or --kafka", err=True)
+    source = list(dict.fromkeys(source or ()))
+    unknown = [s for s in source if s not in BACKFILL_SOURCES]
+    if unknown:
+        typer.echo(f"veille backfill: --source {unknown[0]}: cannot read the past of it "
+                   f"(those that can: {', '.join(BACKFILL_SOURCES)})", err=True)
+        raise typer.Exit(2)
+    if csv_file is None and not kafka and not source:
+        typer.echo(f"veille backfill: give --csv FILE, --kafka and/or --source {'|'.join(BACKFILL_SOURCES)}", err=True)
         raise typer.Exit(2)
     settings = get_settings()
     counter = HistoryCounter(interval or settings.crisis.interval_seconds)
@@ -122,6 +196,32 @@ def backfill_command(
         read, counted = count_kafka_log(settings, watch, counter)
         typer.echo(f"read {read} record(s) of {settings.topic(ENRICHED)}: {counted} mention(s) of {watch}")
         sources.append(f"kafka log {settings.topic(ENRICHED)}")
+    if source:
+        from pipeline.tagging import get_tagger
+        from pipeline.trends.backfill_sources import BackfillSourceError
+
+        now = now or utc_now()
+        since = now - timedelta(days=days)
+        try:
+            reads = asyncio.run(read_sources(settings, watch, source, since, now, max_pages))
+        except BackfillSourceError as exc:
+            typer.echo(f"veille backfill: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except ValueError as exc:  # watches.yaml, the watch, a source it does not follow
+            typer.echo(f"veille backfill: {exc}", err=True)
+            raise typer.Exit(2) from None
+        for read in reads:
+            for stream in read.streams:
+                typer.echo(f"  {stream.stream.source} {stream.stream.name}: {stream.pages} page(s), {stream.kept} "
+                           f"mention(s) of {watch}; stopped at {stream.ended}; complete from "
+                           f"{stream.complete_from.isoformat(timespec='minutes')}", err=True)
+        counted, start = count_sources(reads, watch, counter, get_tagger())
+        if start is not None:
+            dropped = sum(len(r.mentions) for r in reads) - counted
+            typer.echo(f"{', '.join(source)}: {sum(r.pages for r in reads)} page(s), {counted} mention(s) of {watch} "
+                       f"counted from {start.isoformat(timespec='minutes')}"
+                       + (f" ({dropped} older dropped: not every stream reached back that far)" if dropped else ""))
+            sources.append(f"{'+'.join(source)} since {start.isoformat(timespec='minutes')}")
     history = counter.history(watch, until=now, source=" + ".join(sources))
     if history is None:
         typer.echo(f"veille backfill: no history of {watch} found; nothing sent", err=True)
