@@ -221,6 +221,9 @@ def backfill_command(
             typer.echo(f"{', '.join(source)}: {sum(r.pages for r in reads)} page(s), {counted} mention(s) of {watch} "
                        f"counted from {start.isoformat(timespec='minutes')}"
                        + (f" ({dropped} older dropped: not every stream reached back that far)" if dropped else ""))
+            if not counted:
+                typer.echo(f"veille backfill: no mention of {watch} in what {', '.join(source)} gave back: its history "
+                           f"from there is zeros (a quiet watch; check its keywords if it should not be)", err=True)
             sources.append(f"{'+'.join(source)} since {start.isoformat(timespec='minutes')}")
     history = counter.history(watch, until=now, source=" + ".join(sources))
     if history is None:

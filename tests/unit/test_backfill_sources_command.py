@@ -97,11 +97,11 @@ class WordTagger:
                      categories=["complaint"] if "finally" in i.text else ["neutral"]) for i in items]
 
 
-def run(tmp_path, monkeypatch, base: str, *args: str, follows=("mastodon-test",)):
+def run(tmp_path, monkeypatch, base: str, *args: str, follows=("mastodon-test",), keywords=("toot",)):
     watches = {
         "sources": [{"name": "mastodon-test", "type": "mastodon", "base_url": base},
                     {"name": "hn-test", "type": "hackernews", "base_url": base}],
-        "watches": [{"name": "Tooters", "keywords": ["toot"], "sources": list(follows)}],
+        "watches": [{"name": "Tooters", "keywords": list(keywords), "sources": list(follows)}],
     }
     path = tmp_path / "watches.yaml"
     path.write_text(yaml.safe_dump(watches))
@@ -126,6 +126,14 @@ def test_backfill_sources_command_counts_the_watch_mentions_read_back_with_zeros
         in result.output
     assert f"(volume {len(TOOTS)}, negative {finally_}, complaint {finally_}, troll 0)" in result.output
     assert "page 1, " in result.output and "oldest reached 2026-08-01" in result.output  # progress on stderr
+
+
+def test_backfill_sources_command_a_quiet_watch_gets_zeros_and_is_told_so(tmp_path, monkeypatch):
+    with mastodon_server() as (base, requests):
+        result = run(tmp_path, monkeypatch, base, "--source", "mastodon", "--days", "1", keywords=("#kakapo",))
+    assert result.exit_code == 0, result.output
+    assert requests[0].startswith("/api/v1/timelines/tag/kakapo?")
+    assert "no mention of Tooters" in result.output and "(volume 0, negative 0, complaint 0, troll 0)" in result.output
 
 
 def test_backfill_sources_command_error_names_source_url_and_page(tmp_path, monkeypatch):
