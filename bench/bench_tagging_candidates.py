@@ -7,8 +7,14 @@ seed, by the same code as ``veille train`` (:func:`pipeline.tagging.training.tra
 - ``research-sets-only``: the recipe of the model shipped until v3 (hashed n-grams, polarity lexicons, profanity;
   the research sets only), with today's code;
 - ``v4``: + the project's brand mentions and the lexicon evidence columns: the shipped model, loaded (``veille train``
-  builds it with the same code and seed);
-- ``v4+wordllama``: + WordLlama's static sentence embedding (256 columns; MIT, its weights shipped in the wheel).
+  builds it with the same code and seed; v5 now, accent-folded n-grams);
+- ``v4+wordllama``: + WordLlama's static sentence embedding (256 columns; MIT, its weights shipped in the wheel);
+  trained, like the next one, with the shipped featurizer (:func:`pipeline.tagging.training.default_featurizer`) and
+  the embedding columns on;
+- ``v4+use-static``: + the 256-column table distilled from Google's multilingual Universal Sentence Encoder v3
+  (Apache-2.0; ``tools/distil_static_table.py``), whose vectors carry meaning across French and English.
+
+``--only v4 v4+use-static`` runs some of them; the others already in the results file are kept.
 
 Each is scored on the validation splits its thresholds were tuned on, and on what no candidate ever saw: the brand
 mentions of ``data/brand_mentions/heldout`` and ``heldout_b``. Speed: the whole tagger on one pinned core.
@@ -30,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.settings import get_settings
 from pipeline.tagging import datasets
+from pipeline.tagging import embeddings
 from pipeline.tagging.bundle import load_bundle
 from pipeline.tagging.features import Featurizer
 from pipeline.tagging.trained import TrainedTagger
@@ -38,10 +45,13 @@ from pipeline.tagging.training import build_head_data, train_bundle
 from bench.bench_tagging import speed
 from pipeline.tagging.brand_eval import never_seen_sets, score_mentions, summary
 
+SHIPPED_FEATURES = {"evidence": True, "fold_accents": True}  # default_featurizer(), embedding columns aside
+# name: (build_head_data options, Featurizer options, representation of the embedding columns); None: the shipped model
 CANDIDATES = {
-    "research-sets-only": ({"brand_dir": None}, {}),
-    "v4": None,  # the shipped model
-    "v4+wordllama": ({}, {"evidence": True, "embedding_scale": 1.0}),
+    "research-sets-only": ({"brand_dir": None}, {}, None),
+    "v4": None,
+    "v4+wordllama": ({}, {**SHIPPED_FEATURES, "embedding_scale": 1.0}, embeddings.EMBEDDING_NAME),
+    "v4+use-static": ({}, {**SHIPPED_FEATURES, "embedding_scale": 1.0}, embeddings.USE_STATIC_NAME),
 }
 
 
@@ -64,12 +74,15 @@ def main(argv: list[str] | None = None) -> None:
         if CANDIDATES[name] is None:
             bundle = load_bundle(get_settings().model_dir)
         else:
-            data_options, feature_options = CANDIDATES[name]
+            data_options, feature_options, representation = CANDIDATES[name]
+            embeddings.select_representation(representation or embeddings.EMBEDDING_NAME)
             print(f"[{name}] training", file=sys.stderr, flush=True)
             bundle = train_bundle(build_head_data(args.data, **data_options), featurizer=Featurizer(**feature_options))
         tagger = TrainedTagger(bundle)
         row = {"training_seconds": bundle.report.get("training_seconds", round(time.perf_counter() - started)),
                "features": bundle.featurizer.n_features,
+               "representation": (embeddings.selected_representation()
+                                  if bundle.featurizer.embedding_scale else None),
                "validation_report": {head: sets for head, sets in bundle.report.items()
                                      if isinstance(sets, dict) and head != "training_examples"},
                "brand_validation_tuned_on": summary(score_mentions(tagger.tag_batch, validation)),

