@@ -48,6 +48,7 @@ import csv
 import json
 import math
 import random
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -493,7 +494,10 @@ def write_nab_markdown(result: dict, path: Path) -> None:
     totals = result["totals"]
     lines = ["# Crisis detection on real streams (NAB realTweets volumes)", "",
              f"Measured {result['date']} on {result['machine']}, `{result['command']}`"
-             + (f" ({result['why']})" if result.get("why") else "") + ".", "",
+             + (f" ({result['why']})" if result.get("why") else "")
+             + (f", code at commit {result['code']['commit'][:12]}" if result["code"].get("commit") else "")
+             + (f" with uncommitted changes in {', '.join(result['code']['uncommitted_changes'])}"
+                if result["code"].get("uncommitted_changes") else "") + ".", "",
              f"{totals['series']} series, {totals['mentions']:,} mentions, replayed live through the crisis agent's "
              f"code; top {result['top']} peak hours per series.", "",
              "| series | weeks | mentions | alerts | auto-resolved | peaks covered | false alerts | false alerts / week "
@@ -569,6 +573,23 @@ def write_markdown(result: dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def code_version() -> dict:
+    """The commit the measure ran on, and the detector's files that differed from it (others may be editing
+    the same checkout: a figure is only worth its code)."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "--no-optional-locks", "-C", str(PROJECT_ROOT), *args],
+                                  capture_output=True, text=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout
+
+    changed = git("status", "--porcelain", "--", "pipeline", "agents")
+    commit = git("rev-parse", "HEAD")
+    return {"commit": commit and commit.strip(),
+            "uncommitted_changes": None if changed is None else [line[3:] for line in changed.splitlines()]}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--input", type=Path, default=None,
@@ -586,7 +607,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     base = {"benchmark": "crisis_realstream", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": MACHINE, "command": "python -m bench.bench_crisis_realstream " + " ".join(argv), "top": args.top}
+            "machine": MACHINE, "code": code_version(), "command": "python -m bench.bench_crisis_realstream " + " ".join(argv), "top": args.top}
     why = None
     if args.nab is None:
         tweets, header = read_tweets(args.input or DATASET)
