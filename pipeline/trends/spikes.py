@@ -23,7 +23,12 @@ An alert opens when the score reaches ``threshold`` *and* ``peak_ratio`` times t
 peak (the ``quantile``, the median by default, of its daily maximum scores over the last ``peak_days``
 days: a brand that is always bursty needs a bigger burst, a calm one a smaller one), the volume is at
 least ``min_volume``, the ``warmup`` is over, the previous episode has ended (its score fell back
-below ``threshold``) and no alert opened within ``cooldown``: one burst gives one alert.
+below ``threshold``) and no alert opened within ``cooldown``: one burst gives one alert. Within
+``aftermath`` of an alert, a new episode must also reach ``aftermath_ratio`` times the highest score
+of the alerted one: the aftershocks of a big burst (a story that keeps being talked about for a day or
+two, smaller each time) are not news, a second burst as big as the first is. The warm-up is four days
+by default: the hour-of-day baselines and the usual daily peak of fewer days are too thin to alert on
+(a backfill, :meth:`SpikeDetector.with_history`, counts as seen days).
 
 The defaults are the candidate settings with the best window F1 on NAB's realTweets development series
 (``bench/bench_spikes.py``, which also scores them leave-one-series-out).
@@ -56,13 +61,15 @@ POOLED_MIN_SAMPLES = 6  # slots of the last day needed before any baseline exist
 
 @dataclass(frozen=True, slots=True)
 class SpikeConfig:
-    threshold: float = 9.0
+    threshold: float = 6.0
     quantile: float = 0.5
     min_volume: float = 5.0
     window: timedelta = timedelta(hours=1)
     history: timedelta = timedelta(days=7)
-    warmup: timedelta = timedelta(days=2)
+    warmup: timedelta = timedelta(days=4)
     cooldown: timedelta = timedelta(hours=12)
+    aftermath: timedelta = timedelta(hours=72)
+    aftermath_ratio: float = 0.75
     slot_minutes: int = 60
     min_slot_samples: int = 3
     weeks: int = 4
@@ -84,6 +91,8 @@ class SpikeConfig:
             raise ValueError("window must be positive and history at least a day")
         if self.weeks < 0 or self.relative_spread < 0 or self.peak_ratio < 0:
             raise ValueError("weeks, relative_spread and peak_ratio cannot be negative")
+        if self.aftermath < timedelta(0) or self.aftermath_ratio < 0:
+            raise ValueError("aftermath and aftermath_ratio cannot be negative")
         if self.peak_days < 1:
             raise ValueError("peak_days must be at least 1")
 
@@ -116,7 +125,7 @@ class SpikeAssessment(NamedTuple):
     score: float
     volume: float
     expected: float  # the baseline volume (the median's square)
-    spiking: bool  # every alert condition but the detector's own cooldown holds
+    spiking: bool  # every alert condition but the detector's own cooldown and aftermath rule holds
 
 
 @dataclass(slots=True)
@@ -139,6 +148,7 @@ class SpikeDetector:
     _last_seen: datetime | None = field(default=None, init=False)
     _last_alert: datetime | None = field(default=None, init=False)
     _in_episode: bool = field(default=False, init=False)
+    _episode_peak: float | None = field(default=None, init=False)  # highest score of the last alerted episode
     _stats: dict[int, tuple[float, float, int]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -189,14 +199,18 @@ class SpikeDetector:
         score = self._score(volume, timestamp)
         if score < self.config.threshold:
             self._in_episode = False
+        elif self._in_episode and in_order and self._episode_peak is not None:
+            self._episode_peak = max(self._episode_peak, score)
         alert = (
             not self._in_episode
             and self._could_alert(score, volume, timestamp)
             and (self._last_alert is None or timestamp - self._last_alert >= self.config.cooldown)
+            and not self._is_aftershock(score, timestamp)
         )
         if alert:
             self._last_alert = timestamp
             self._in_episode = True
+            self._episode_peak = score
         if in_order:
             self._last_seen = timestamp
             self._slot_total += value
@@ -240,6 +254,7 @@ class SpikeDetector:
             "last_seen": seconds(self._last_seen),
             "last_alert": seconds(self._last_alert),
             "in_episode": self._in_episode,
+            "episode_peak": compact(self._episode_peak, 4),
         }
 
     @classmethod
@@ -271,6 +286,7 @@ class SpikeDetector:
         detector._last_seen = moment(state["last_seen"])
         detector._last_alert = moment(state["last_alert"])
         detector._in_episode = bool(state["in_episode"])
+        detector._episode_peak = state.get("episode_peak")  # absent from states saved before the aftermath rule
         return detector
 
     def with_history(self, older: SpikeDetector) -> SpikeDetector:
@@ -318,6 +334,7 @@ class SpikeDetector:
         merged._last_seen = self._last_seen
         merged._last_alert = self._last_alert
         merged._in_episode = self._in_episode
+        merged._episode_peak = self._episode_peak
         return merged
 
     def _score(self, volume: float, timestamp: datetime) -> float:
@@ -331,6 +348,15 @@ class SpikeDetector:
             and self._first_seen is not None
             and timestamp - self._first_seen >= self.config.warmup
             and score >= self._peak_gate()
+        )
+
+    def _is_aftershock(self, score: float, timestamp: datetime) -> bool:
+        """Within ``aftermath`` of the last alert, a score below ``aftermath_ratio`` times that episode's peak."""
+        return (
+            self._last_alert is not None
+            and self._episode_peak is not None
+            and timestamp - self._last_alert < self.config.aftermath
+            and score < self.config.aftermath_ratio * self._episode_peak
         )
 
     def _move_to_slot(self, slot: int) -> None:

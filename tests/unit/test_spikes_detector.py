@@ -132,11 +132,37 @@ def test_spikes_rejects_counts_that_are_not_counts(bad):
         {"weeks": -1},
         {"relative_spread": -0.1},
         {"peak_days": 0},
+        {"aftermath": timedelta(hours=-1)},
+        {"aftermath_ratio": -0.5},
     ],
 )
 def test_spikes_config_rejects_meaningless_settings(changes):
     with pytest.raises(ValueError):
         SpikeConfig(**changes)
+
+
+def test_spikes_aftershock_of_a_big_burst_does_not_alert_but_a_burst_as_big_does():
+    points = daily_counts(days=12)
+    big, aftershock, again = (day * 288 + 120 for day in (8, 9, 10))  # 10:00 on three days running
+    points = with_burst(with_burst(with_burst(points, big, 24, 600), aftershock, 12, 150), again, 24, 600)
+
+    def alerts_resumed(config: SpikeConfig, drop_peak: bool = False) -> list[int]:
+        """Alerts of a detector saved and restored between the big burst and its aftershock."""
+        detector = SpikeDetector(config)
+        alerts = [i for i, (t, v) in enumerate(points[:big + 288]) if detector.update(v, t).alert]
+        state = json.loads(json.dumps(detector.to_state()))
+        if drop_peak:  # a state saved before the aftermath rule existed
+            del state["episode_peak"]
+        detector = SpikeDetector.from_state(state, config)
+        return alerts + [big + 288 + i for i, (t, v) in enumerate(points[big + 288:]) if detector.update(v, t).alert]
+
+    def bursts(alerts: list[int]) -> list[int]:
+        return [start for start in (big, aftershock, again) if any(start <= i < start + 12 for i in alerts)]
+
+    assert bursts(alerts_resumed(SpikeConfig())) == [big, again]  # 24 h later and smaller: an echo of the first
+    assert bursts(alerts_resumed(SpikeConfig(aftermath=timedelta(0)))) == [big, aftershock, again]
+    assert bursts(alerts_resumed(SpikeConfig(aftermath_ratio=0.0))) == [big, aftershock, again]
+    assert bursts(alerts_resumed(SpikeConfig(), drop_peak=True)) == [big, aftershock, again]
 
 
 @pytest.mark.parametrize("naive", [False, True])
