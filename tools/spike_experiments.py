@@ -1,7 +1,8 @@
 """Variants of the spike detector's alert rule, each scored leave-one-series-out on NAB's realTweets development series.
 
-Run from the repository root: ``python -m tools.spike_experiments [--nab-dir ../shared/nab]`` (about a minute
-on one core). Prints one line per variant: the pooled held-out (leave-one-series-out) window F1 with its windows
+Run from the repository root: ``python -m tools.spike_experiments [--nab-dir ../shared/nab] [--grids] [--plateau]``
+(about a minute on one core; ``--grids``: the rule before and after on finer candidate grids; ``--plateau``:
+warm-up x aftermath x ratio around the defaults). Prints one line per variant: the pooled held-out (leave-one-series-out) window F1 with its windows
 and alert points, and the in-sample best candidate, the measure of ``bench/bench_spikes.py``.
 
 How: the score of every point does not depend on the alert rule (threshold, peak gate, warm-up, cooldown,
@@ -185,6 +186,15 @@ VARIANTS: list[tuple[str, dict]] = [
     ("warm-up 4 d + aftermath 36/72 h x 0.6/0.75/0.9 chosen by LOO",
      {"warmup": (4 * D,), "aftermath": (36 * H, 72 * H), "aftermath_ratio": (0.6, 0.75, 0.9)}),
 ]
+NEW = {"warmup": (4 * D,), "aftermath": (72 * H,), "aftermath_ratio": (0.75,)}
+GRIDS = {  # other candidate grids than the bench's: does leave-one-series-out still choose well?
+    "threshold 6/8/10/12": {"thr": (6.0, 8.0, 10.0, 12.0), "pr": (2.0, 3.0, 4.0), "rs": (0.05, 0.1, 0.2)},
+    "threshold 6..12 by 1": {"thr": tuple(float(t) for t in range(6, 13)), "pr": (2.0, 3.0, 4.0), "rs": (0.05, 0.1, 0.2)},
+    "peak ratio 2..4 by 0.5": {"thr": (6.0, 9.0, 12.0), "pr": (2.0, 2.5, 3.0, 3.5, 4.0), "rs": (0.05, 0.1, 0.2)},
+    "threshold 6..12 by 1 x ratio 2..4 by 0.5": {"thr": tuple(float(t) for t in range(6, 13)), "pr": (2.0, 2.5, 3.0, 3.5, 4.0),
+                                                 "rs": (0.05, 0.1, 0.2)},
+    "threshold 4/6/9": {"thr": (4.0, 6.0, 9.0), "pr": (2.0, 3.0, 4.0), "rs": (0.05, 0.1, 0.2)},
+}
 PLATEAU = {"warmup": (4 * D, 5 * D), "aftermath": (36 * H, 48 * H, 72 * H, 96 * H), "aftermath_ratio": (0.6, 0.7, 0.75, 0.8, 0.9)}
 
 
@@ -192,6 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nab-dir", type=Path, default=Path(os.environ.get("VEILLE_NAB_DIR", DEFAULT_NAB_DIR)))
     parser.add_argument("--plateau", action="store_true", help="also score the grid of warm-up x aftermath x ratio around the default")
+    parser.add_argument("--grids", action="store_true", help="also score the rule before and after on other candidate grids")
     args = parser.parse_args()
     labels = json.loads((args.nab_dir / "labels.json").read_text())
     series = {name: load_series(args.nab_dir / "data" / name) for name in labels}
@@ -209,6 +220,11 @@ def main() -> None:
         result = score_variant(traces, windows, extra)
         best = {k: v for k, v in result.in_sample_settings.items() if k in ("thr", "pr", "rs")}
         print(f"{name:<72} {text(result.held_out):<42} {text(result.in_sample)} {best}", flush=True)
+    if args.grids:
+        print("\nother candidate grids, the rule before / after (pooled held-out F1):")
+        for name, grid in GRIDS.items():
+            before, after = (score_variant(traces, windows, extra, grid) for extra in (OLD, NEW))
+            print(f"  {name:<44} before {text(before.held_out)}   after {text(after.held_out)}", flush=True)
     if args.plateau:
         print("\nwarm-up x aftermath x ratio, each fixed (pooled held-out F1):")
         for warmup, aftermath in itertools.product(PLATEAU["warmup"], PLATEAU["aftermath"]):
