@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -221,8 +222,8 @@ def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]
                 changed[alert.dedup_key] = alert
         else:
             monitor.observe(item, now)
-    for moment, detections in monitor.advance(now):
-        _resolve_quiet(watch, monitor, moment, changed)
+    for moment, detections, spiking_before in monitor.advance_with_spiking(now):
+        _resolve_quiet(watch, spiking_before.get, moment, changed)
         for detection in detections:
             alert, was_changed, notify = apply_detection(_alert(detection.dedup_key), detection, moment, cooldown)
             if was_changed:
@@ -230,7 +231,7 @@ def _process_watch(watch: str, items: list[Signal | AlertAction]) -> list[Alert]
             if notify:
                 _deliver_in_background(alert)
     if monitor.watermark_time is not None:
-        _resolve_quiet(watch, monitor, monitor.watermark_time, changed)
+        _resolve_quiet(watch, monitor.last_spiking, monitor.watermark_time, changed)
     if time.monotonic() - saved_at.get(watch, 0) >= settings.crisis.checkpoint_seconds:
         _save(watch, monitor)
         saved_at[watch] = time.monotonic()
@@ -244,11 +245,13 @@ def _store(alert: Alert, changed: dict[str, Alert]) -> None:
     log.log(level, "alert %s %s (%s, %s): %s", alert.id, alert.last_event, alert.kind, alert.severity.value, alert.title)
 
 
-def _resolve_quiet(watch: str, monitor: WatchMonitor, moment: datetime, changed: dict[str, Alert]) -> None:
-    """Resolve (by ``auto``) the watch's alerts whose series has been back to normal long enough by ``moment``."""
+def _resolve_quiet(watch: str, last_spiking: Callable[[str], datetime | None], moment: datetime,
+                   changed: dict[str, Alert]) -> None:
+    """Resolve (by ``auto``) the watch's alerts whose series has been back to normal long enough by ``moment``
+    (``last_spiking(incident)``: when it last spiked, as of that moment)."""
     for incident in INCIDENTS:
         key = f"{incident}:{watch}"
-        resolved = auto_resolve(_alert(key), monitor.last_spiking(incident), moment, quiet_to_resolve)
+        resolved = auto_resolve(_alert(key), last_spiking(incident), moment, quiet_to_resolve)
         if resolved is not None:
             _store(resolved, changed)
 

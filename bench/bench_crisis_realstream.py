@@ -154,19 +154,19 @@ class CrisisLoop:
         self.step(now)
 
     def step(self, now: datetime) -> None:
-        for moment, detections in self.monitor.advance(now):
-            self._resolve_quiet(moment)
+        for moment, detections, spiking_before in self.monitor.advance_with_spiking(now):
+            self._resolve_quiet(moment, spiking_before.get)
             for detection in detections:
                 alert, _, _ = apply_detection(self.alerts.get(detection.dedup_key), detection, moment, self.cooldown)
                 self.alerts[detection.dedup_key] = alert
                 self.spans[alert.id] = _span(alert)
         if self.monitor.watermark_time is not None:
-            self._resolve_quiet(self.monitor.watermark_time)
+            self._resolve_quiet(self.monitor.watermark_time, self.monitor.last_spiking)
 
-    def _resolve_quiet(self, moment: datetime) -> None:
+    def _resolve_quiet(self, moment: datetime, last_spiking) -> None:
         for incident in INCIDENTS:
             key = f"{incident}:{self.watch}"
-            resolved = auto_resolve(self.alerts.get(key), self.monitor.last_spiking(incident), moment, self.quiet)
+            resolved = auto_resolve(self.alerts.get(key), last_spiking(incident), moment, self.quiet)
             if resolved is not None:
                 self.alerts[key] = resolved
                 self.spans[resolved.id] = _span(resolved)

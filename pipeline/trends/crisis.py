@@ -311,6 +311,19 @@ class WatchMonitor:
         self.assessed_until = max(self.assessed_until, mark - mark % self._tick)
         return found
 
+    def advance_with_spiking(self, now: datetime | None = None) -> list[tuple[datetime, list[Detection], dict[str, datetime]]]:
+        """:meth:`advance`, with, for each moment, when each incident was last seen spiking *before* that moment's
+        detections: what auto-resolution compares against at that moment. A batch that spans two episodes (a
+        backlog, a fast replay) then closes the first alert when its series went quiet, as a live stream would,
+        instead of comparing it with the batch's newest spike."""
+        spiking = {incident: from_epoch_seconds(at) for incident, at in self.spiking_at.items()}
+        assessed = []
+        for moment, detections in self.advance(now):
+            assessed.append((moment, detections, dict(spiking)))
+            for detection in detections:
+                spiking[detection.dedup_key.split(":", 1)[0]] = moment
+        return assessed
+
     def _close_until(self, boundary: int) -> None:
         """Close the intervals that end by ``boundary``; note the newest tick with signals before it."""
         end = boundary - boundary % self._interval

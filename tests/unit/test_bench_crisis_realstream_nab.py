@@ -97,3 +97,27 @@ def test_bench_crisis_realstream_nab_main_writes_the_table(tmp_path):
     assert all(replay["same_alerts_as_live"] for replay in result["replays"].values())
     table = (tmp_path / "out" / "crisis_realstream.md").read_text()
     assert f"| X | 0.57 | {sum(c for _, c in series['X']):,} | 1 | 1 | 1/" in table
+
+
+def two_spikes_days_apart():
+    second = SPIKE + timedelta(days=2)
+    points = []
+    for at, count in flat_series_with_a_spike(days=7):
+        if second <= at < second + timedelta(hours=1):
+            count = 200
+        points.append((at, count))
+    return points, second
+
+
+def test_bench_crisis_realstream_nab_a_batch_spanning_two_episodes_closes_the_first_alert():
+    # batches of 5,000 mentions hold both spikes in one advance: the first alert must close when its series went
+    # quiet, not stay open until the second spike because the batch's newest spike is after it
+    points, second = two_spikes_days_apart()
+    live = replay_counts_live("X", points, Settings())
+    batched = replay_counts_batched("X", points, Settings(), batch_size=20000, partitions=6,
+                                    lateness=timedelta(minutes=10), rate=None)
+    assert len(live) == 2 and SPIKE <= live[0].opened_at < SPIKE + timedelta(hours=1)
+    assert second <= live[1].opened_at < second + timedelta(hours=1)
+    assert [(s.opened_at, s.closed_at, s.resolved_by) for s in batched] == \
+           [(s.opened_at, s.closed_at, s.resolved_by) for s in live]
+    assert batched[0].closed_at < second
