@@ -192,7 +192,7 @@ class XSettings(Group):
 class CrisisSettings(Group):
     interval_seconds: int = Field(300, ge=10, description="VEILLE_CRISIS_INTERVAL_SECONDS: counting interval of the crisis series")
     window_minutes: int = Field(60, ge=1, description="VEILLE_CRISIS_WINDOW_MINUTES: volume compared with the baseline")
-    threshold: float = Field(9.0, gt=0, description="VEILLE_CRISIS_THRESHOLD: robust z-score that raises a warning (the spike detector's own default, what `veille spikes` uses)")
+    threshold: float = Field(9.0, gt=0, description="VEILLE_CRISIS_THRESHOLD: robust z-score that raises a warning (`veille spikes` uses 6 with its cooldown and aftermath rules; the agents' alerts have a life of their own instead, see the README's real-stream measure)")
     critical_threshold: float = Field(12.0, gt=0, description="VEILLE_CRISIS_CRITICAL_THRESHOLD: robust z-score that makes it critical")
     min_volume: int = Field(10, ge=1, description="VEILLE_CRISIS_MIN_VOLUME: fewer mentions in the window never alert")
     warmup_hours: float = Field(24, ge=0, description="VEILLE_CRISIS_WARMUP_HOURS: history needed before a watch can alert")
