@@ -24,14 +24,13 @@ DATA_SOURCES = [
     ("tweeteval_hate_hateval2019", "legal violation (train, validation)", "HatEval 2019 via TweetEval; no explicit licence"),
     ("complaints_preotiuc2019", "complaint (folds 0-6 train, fold 7 validation)", "Preotiuc-Pietro et al. 2019; no licence stated, research use"),
     ("en_covid_fakenews_constraint2021", "false information (train, validation); its topic gate (all of it as on-topic, against ordinary tweets: SemEval, complaint and OLID training tweets)", "CONSTRAINT@AAAI-2021 (CodaLab terms; MIT repo copy)"),
-    ("data/brand_mentions (fr_commerce, fr_services, fr_hard_cases, fr_plain, en_services, en_commerce, en_plain: "
-     "3,200 French and 1,700 English mentions)",
+    ("data/brand_mentions ({brand_files})",
      "written by the project (invented brands, no scraped posts): every head but lang (one text in five, by the md5 "
      "of its text, validates and tunes; each training text also as a noisy copy: pipeline/tagging/augment.py; "
      "weight 3; French sentiment 1; troll, English complaint, English sentiment and legal violation 6; "
      "brand rumours 0.5 in the false-information head); "
      "the only training data of the French complaint, counterfeit, copyright and review heads",
-     "the project's own (Apache-2.0); its heldout/, heldout_b/ and heldout_c/ folders are never read by training"),
+     "the project's own (Apache-2.0); its heldout* folders are never read by training"),
     ("spaCy example sentences and stop words", "language detector 'other' class", "spaCy, MIT"),
     ("alt-profanity-check (PyPI package, its shipped model)", "profanity-probability feature column (all heads)",
      "MIT; its authors trained it on Davidson et al. 2017 offensive-language tweets and Jigsaw Wikipedia comments"),
@@ -71,6 +70,16 @@ def never_seen_scores(bundle: ModelBundle) -> dict:
     return {name: summary(score_mentions(tagger.tag_batch, mentions)) for name, mentions in never_seen_sets().items()}
 
 
+def brand_files_summary(folder: Path | None = None) -> str:
+    """The brand-mention training files and how many mentions of each language they hold, as the card lists them."""
+    from pipeline.tagging.datasets import BRAND_MENTIONS_DIR, read_brand_mentions
+
+    files = sorted((folder or BRAND_MENTIONS_DIR).glob("*.jsonl"))
+    mentions = [m for path in files for m in read_brand_mentions(path)]
+    french, english = sum(m.lang == "fr" for m in mentions), sum(m.lang == "en" for m in mentions)
+    return f"{', '.join(path.stem for path in files)}: {french:,} French and {english:,} English mentions"
+
+
 def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path]) -> Path:
     report = bundle.report
     size_mb = sum(p.stat().st_size for p in model_files) / 1e6
@@ -104,7 +113,7 @@ def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path
         "## Data and licences",
         "| set | used for | licence / terms |",
         "| --- | --- | --- |",
-        *[f"| {name} | {use} | {licence} |" for name, use, licence in DATA_SOURCES],
+        *[f"| {name.format(brand_files=brand_files_summary())} | {use} | {licence} |" for name, use, licence in DATA_SOURCES],
         "",
         ("Several sets are research-only or non-commercial (airline: CC BY-NC-SA; SemEval/TweetEval: Twitter ToS). "
          "A commercial deployment must check these terms or retrain without those sets."),
