@@ -82,7 +82,8 @@ def fast_tokenizer(sp):
     tokenizer = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(sp._pieces, sp._scores)], unk_id=0,
                                          byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence([  # sentencepiece's nmt_nfkc, then remove_extra_whitespaces
-        normalizers.Precompiled(sp._normalizer_charsmap), normalizers.Replace(Regex(" {2,}"), " "), normalizers.Strip()])
+        normalizers.Precompiled(sp._normalizer_charsmap), normalizers.Replace(Regex(" {2,}"), " "),
+        normalizers.Strip()])
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     return tokenizer
@@ -145,7 +146,8 @@ def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "datasets")
+    parser.add_argument("--data", type=Path,
+                        default=Path(__file__).resolve().parent.parent.parent / "shared" / "datasets")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--per-language", type=int, default=20000, help="corpus texts per language")
     parser.add_argument("--ridge", type=float, default=0.05, help="pull towards the start table")
