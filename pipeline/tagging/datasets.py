@@ -109,6 +109,15 @@ def french_sentiment(root: Path) -> tuple[Split, Split, Split]:
     return xlmt_train, deft, val
 
 
+def ordinary_french_tweets(root: Path) -> Split:
+    """Everyday French tweets (Sentiment140 machine-translated to French), texts only, labelled 'no' for the French
+    troll head: what ordinary French reads like (questions, plans, small talk), which neither the hate-keyword MLMA
+    nor the role-played CyberAgressionAdo show. Their sentiment labels (from emoticons) are not used."""
+    path = root / "fr_sentiment_french_tweets_translated" / "sample20k.tsv"
+    return Split([row["text"] for row in read_tsv(path) if row.get("text", "").strip()]).with_label("no") \
+        if path.exists() else Split()
+
+
 def offensive(root: Path) -> dict[str, tuple[Split, Split]]:
     """Troll / offensive: OLID (English) and MLMA + CyberAgressionAdo (French), label 'yes'/'no'."""
     olid = (_simple(root / "tweeteval_offensive_olid" / "train.tsv", {"offensive": "yes", "not-offensive": "no"}),

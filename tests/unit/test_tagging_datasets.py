@@ -81,3 +81,14 @@ def test_tagging_datasets_no_heldout_brand_mention_reaches_any_head():
     for name, head in build_head_data(DATA).items():
         seen = set(head.texts) | {t for split in head.validation.values() for t in split.texts}
         assert not heldout & seen, name
+
+
+def test_tagging_datasets_ordinary_french_tweets_are_non_trolls_without_their_sentiment(tmp_path):
+    folder = tmp_path / "fr_sentiment_french_tweets_translated"
+    folder.mkdir()
+    (folder / "sample20k.tsv").write_text("text\tlabel\nJe vous aime, les gars!\tpositive\n\t0\nQuelqu'un va au ciné ce soir ?\tnegative\n",
+                                          encoding="utf-8")
+    split = datasets.ordinary_french_tweets(tmp_path)
+    assert split.texts == ["Je vous aime, les gars!", "Quelqu'un va au ciné ce soir ?"]
+    assert split.labels == ["no", "no"]
+    assert len(datasets.ordinary_french_tweets(tmp_path / "absent")) == 0
