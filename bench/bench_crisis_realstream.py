@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.bench_spikes import load_series
 from pipeline import topics
 from pipeline.alerts.model import Alert, apply_detection, auto_resolve
 from pipeline.alerts.raid import text_sketch
@@ -210,10 +211,7 @@ def top_negative_hours(tweets: Iterable[Tweet], top: int) -> list[tuple[datetime
 
 def covers(span: AlertSpan, hour: datetime, end: datetime) -> bool:
     """The alert was open during the hour, or opened within one hour of it."""
-    closed = span.closed_at or end
-    open_during = span.opened_at < hour + HOUR and closed >= hour
-    opened_near = hour - HOUR <= span.opened_at < hour + 2 * HOUR
-    return open_during or opened_near
+    return covers_window(span, (hour, hour + HOUR), end)
 
 
 def score(spans: list[AlertSpan], peaks: list[datetime], start: datetime, end: datetime) -> dict:
@@ -267,10 +265,8 @@ MACHINE = "2 shared cores"
 
 
 def read_nab_series(path: Path) -> list[tuple[datetime, int]]:
-    """The ``timestamp,value`` points of one NAB file (naive times, UTC), in time order."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        points = [(_time(row["timestamp"]), int(float(row["value"]))) for row in csv.DictReader(handle)]
-    return sorted(points)
+    """The ``timestamp,value`` points of one NAB file (naive times, UTC), in time order, as counts."""
+    return sorted((at, int(value)) for at, value in load_series(path))
 
 
 def read_nab(nab_dir: Path) -> tuple[dict[str, list[tuple[datetime, int]]], dict[str, list[tuple[datetime, datetime]]]]:

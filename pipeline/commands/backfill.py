@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -26,6 +26,7 @@ from pipeline.trends.backfill_sources import (
     MAX_DAYS,
     SourceRead,
     StreamRead,
+    window,
 )
 
 
@@ -200,8 +201,7 @@ def backfill_command(
         from pipeline.tagging import get_tagger
         from pipeline.trends.backfill_sources import BackfillSourceError
 
-        now = now or utc_now()
-        since = now - timedelta(days=days)
+        since, now = window(days, now or utc_now())
         try:
             reads = asyncio.run(read_sources(settings, watch, source, since, now, max_pages))
         except BackfillSourceError as exc:

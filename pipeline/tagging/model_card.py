@@ -84,6 +84,7 @@ def brand_files_summary(folder: Path | None = None) -> str:
 def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path]) -> Path:
     report = bundle.report
     size_mb = sum(p.stat().st_size for p in model_files) / 1e6
+    brand_files = brand_files_summary()
     lines = [
         f"# Model card: {bundle.version}",
         "",
@@ -114,7 +115,7 @@ def write_model_card(bundle: ModelBundle, path: Path, model_files: Sequence[Path
         "## Data and licences",
         "| set | used for | licence / terms |",
         "| --- | --- | --- |",
-        *[f"| {name.format(brand_files=brand_files_summary())} | {use} | {licence} |" for name, use, licence in DATA_SOURCES],
+        *[f"| {name.format(brand_files=brand_files)} | {use} | {licence} |" for name, use, licence in DATA_SOURCES],
         "",
         ("Several sets are research-only or non-commercial (airline: CC BY-NC-SA; SemEval/TweetEval: Twitter ToS). "
          "A commercial deployment must check these terms or retrain without those sets."),

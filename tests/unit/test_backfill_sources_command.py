@@ -9,7 +9,6 @@ import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -27,25 +26,9 @@ from pipeline.sources.mastodon.normalize import normalize_mastodon
 from pipeline.tagging import Tags, get_tagger
 from pipeline.trends.backfill import HistoryCounter, count_document
 from pipeline.trends.backfill_sources import count_mentions
+from recorded_mastodon import SHARED, recorded_statuses
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "payloads" / "mastodon"
-
-
-def recorded_statuses() -> list[dict]:
-    found: dict[str, dict] = {}
-    for path in sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else ():
-        for interaction in yaml.safe_load(path.read_text())["interactions"]:
-            try:
-                data = orjson.loads(interaction["response"]["body"]["string"])
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                continue
-            for item in data if isinstance(data, list) else [data]:
-                if isinstance(item, dict) and {"id", "content", "created_at", "visibility"} <= set(item):
-                    found.setdefault(str(item["id"]), item)
-    return sorted(found.values(), key=lambda s: id_key(str(s["id"])), reverse=True)
-
-
-STATUSES = recorded_statuses()
+STATUSES = [s for s in recorded_statuses() if "visibility" in s]
 pytestmark = pytest.mark.skipif(len(STATUSES) < 6, reason=f"recorded Mastodon statuses not found at {SHARED}")
 NOW = datetime(2026, 8, 3, 12, 2, tzinfo=UTC)
 TOOTS = [s for s in STATUSES if "toot" in s["content"].lower() and s["visibility"] in ("public", "unlisted")]

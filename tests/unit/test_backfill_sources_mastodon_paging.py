@@ -6,36 +6,16 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
-import yaml
 from aiohttp import web
 
 from local_server import serving
+from recorded_mastodon import SHARED, recorded_statuses
 from pipeline.sources.http import PoliteClient
 from pipeline.sources.mastodon.connector import id_key
 from pipeline.trends.backfill_sources import BackfillSourceError, Stream, mastodon_page, read_stream
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "payloads" / "mastodon"
-
-
-def recorded_statuses() -> list[dict]:
-    """Every status object the cassettes' responses hold, once each, newest first (boosts and replies too)."""
-    found: dict[str, dict] = {}
-    for path in sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else ():
-        for interaction in yaml.safe_load(path.read_text())["interactions"]:
-            try:
-                data = orjson.loads(interaction["response"]["body"]["string"])
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                continue
-            for item in data if isinstance(data, list) else [data]:
-                item = item.get("status") if isinstance(item, dict) and isinstance(item.get("status"), dict) else item
-                if isinstance(item, dict) and {"id", "content", "created_at"} <= set(item):
-                    found.setdefault(str(item["id"]), item)
-    return sorted(found.values(), key=lambda s: id_key(str(s["id"])), reverse=True)
-
 
 STATUSES = recorded_statuses()
 pytestmark = pytest.mark.skipif(len(STATUSES) < 6, reason=f"recorded Mastodon statuses not found at {SHARED}")
