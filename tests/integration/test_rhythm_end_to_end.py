@@ -31,11 +31,21 @@ watches:
 
 
 def _last(weekday: int, hour: int, zone: ZoneInfo, now: datetime, weeks: int) -> list[datetime]:
-    """The local ``weekday`` at ``hour`` of each of the last ``weeks`` weeks before yesterday, in UTC."""
-    day = (now - timedelta(days=1)).astimezone(zone).date()
-    day -= timedelta(days=(day.weekday() - weekday) % 7)
+    """The local ``weekday`` at ``hour`` of each of the last ``weeks`` weeks, the newest at least an hour before
+    ``now``, in UTC."""
+    local = (now - timedelta(hours=1)).astimezone(zone)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    if datetime(day.year, day.month, day.day, hour, tzinfo=zone) > local:
+        day -= timedelta(weeks=1)
     return [datetime(d.year, d.month, d.day, hour, tzinfo=zone).astimezone(UTC)
             for d in (day - timedelta(weeks=w) for w in range(weeks))]
+
+
+def _slot_hour(weekday: int, hour: int, zone: ZoneInfo, now: datetime) -> int:
+    """``hour``, or three hours earlier when ``now`` is near that weekly slot: then the newest whole slot is a week
+    old and the oldest of four would fall at the 28-day window's edge (an hour earlier across a clock change)."""
+    local = now.astimezone(zone)
+    return hour - 3 if local.weekday() == weekday and hour - 1 <= local.hour < hour + 2 else hour
 
 
 def _mentions(templates, watch: str, starts: list[datetime], likes: int) -> list[dict]:
@@ -62,15 +72,16 @@ def rhythm_env(stack, stack_env, tmp_path_factory):
 def indexed(rhythm_env):
     now = datetime.now(UTC)
     templates = tagged_sample(now=now, limit=20)
-    tuesday_evenings = _last(1, 18, PARIS, now, 4)
-    thursday_mornings = _last(3, 9, PARIS, now, 4)
+    evening, morning = _slot_hour(1, 18, PARIS, now), _slot_hour(3, 9, PARIS, now)
+    tuesday_evenings = _last(1, evening, PARIS, now, 4)
+    thursday_mornings = _last(3, morning, PARIS, now, 4)
     lumio_fridays = _last(4, 12, MONTREAL, now, 3)
     documents = [*_mentions(templates, "Aquarelle", tuesday_evenings, 10),
                  *_mentions(templates, "Aquarelle", thursday_mornings, 1),
                  *_mentions(templates, "Lumio", lumio_fridays, 2)]
     with sample_in_index(settings_for(rhythm_env), documents) as count:
         assert count == len(documents) == 3 * 11
-        yield {"tuesday_evenings": tuesday_evenings}
+        yield {"tuesday_evenings": tuesday_evenings, "evening": evening, "morning": morning}
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +96,13 @@ def test_rhythm_api_grid_and_best_slots_in_the_watch_zone(web, indexed):
         assert answer.status_code == 200, answer.text
         rhythm = answer.json()
         assert (rhythm["watch"], rhythm["time_zone"], rhythm["mentions"]) == ("Aquarelle", "Europe/Paris", 24)
+        evening, morning = indexed["evening"], indexed["morning"]
         cells = {(day, hour): n for day, row in enumerate(rhythm["grid"]["mentions"]) for hour, n in enumerate(row) if n}
-        assert cells == {(1, 18): 12, (3, 9): 12}
-        assert rhythm["grid"]["interactions"][1][18] == 120 and rhythm["interactions"] == 132
+        assert cells == {(1, evening): 12, (3, morning): 12}
+        assert rhythm["grid"]["interactions"][1][evening] == 120 and rhythm["interactions"] == 132
         assert [(s["day"], s["hour"], s["interactions_per_mention"]) for s in rhythm["best_slots"]] == \
-            [("tuesday", 18, 10.0), ("thursday", 9, 1.0)]
-        assert [(s["hour"], s["occurrences"]) for s in rhythm["best_hours"]] == [(18, 4), (9, 4)]
+            [("tuesday", evening, 10.0), ("thursday", morning, 1.0)]
+        assert [(s["hour"], s["occurrences"]) for s in rhythm["best_hours"]] == [(evening, 4), (morning, 4)]
         twin = client.get("/api/audience/rhythm", params={"watch": "Aquarelle"}).json()  # four weeks by default
         assert twin["period"] == "28d"
         assert {**twin, "since": None, "until": None} == {**rhythm, "since": None, "until": None}  # another now
@@ -117,18 +129,19 @@ def test_rhythm_api_grid_and_best_slots_in_the_watch_zone(web, indexed):
 
 
 @pytest.mark.parametrize("lang, title", [("en", "Best slots to publish"), ("fr", "Les meilleurs créneaux pour publier")])
-def test_rhythm_page_shows_the_heatmaps_and_best_slots(web, lang, title):
+def test_rhythm_page_shows_the_heatmaps_and_best_slots(web, indexed, lang, title):
     page = httpx.get(f"{web}/rhythm", params={"watch": "Aquarelle", "lang": lang}, timeout=30)
     assert page.status_code == 200, page.text[-2000:]
     assert page.text.count('<svg class="chart heatmap"') == 2
-    assert 'data-day="1" data-hour="18" data-value="12"' in page.text
+    evening = indexed["evening"]
+    assert f'data-day="1" data-hour="{evening}" data-value="12"' in page.text
     assert title in page.text and 'data-zone="Europe/Paris"' in page.text
-    assert '<tr data-day="1" data-hour="18">' in page.text
+    assert f'<tr data-day="1" data-hour="{evening}">' in page.text
     assert 'href="/rhythm"' in page.text
 
 
 @pytest.mark.skipif(not Browser.available(), reason="Debian's chromium and chromium-driver are not installed")
-def test_rhythm_page_in_chromium(web, tmp_path):
+def test_rhythm_page_in_chromium(web, indexed, tmp_path):
     from selenium.webdriver.common.by import By
 
     with Browser() as browser:
@@ -138,7 +151,7 @@ def test_rhythm_page_in_chromium(web, tmp_path):
         assert len(heatmaps[0].find_elements(By.CSS_SELECTOR, "rect")) == 7 * 24
         assert browser.driver.find_element(By.CSS_SELECTOR, "nav a.active").get_attribute("data-nav") == "rhythm"
         first = browser.driver.find_element(By.CSS_SELECTOR, ".best-slots tbody tr td").text
-        assert first.startswith("mar. 18:00")
+        assert first.startswith(f"mar. {indexed['evening']}:00")
         browser.driver.save_screenshot(str(tmp_path / "rhythm.png"))
         print(tmp_path / "rhythm.png")
 
@@ -148,7 +161,8 @@ def test_rhythm_command_prints_the_grid_and_best_slots(indexed, rhythm_env):
                             env={**os.environ, **rhythm_env}, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Aquarelle: 24 mentions, 132 interactions" in result.stdout
-    assert "Tuesday 18:00–19:00" in result.stdout and "Europe/Paris" in result.stdout
+    evening = indexed["evening"]
+    assert f"Tuesday {evening}:00–{evening + 1}:00" in result.stdout and "Europe/Paris" in result.stdout
     refused = subprocess.run([sys.executable, "-m", "pipeline", "rhythm", "Nobody"], env={**os.environ, **rhythm_env},
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "known watches" in refused.stderr
