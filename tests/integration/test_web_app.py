@@ -37,6 +37,7 @@ if not Browser.available():
     pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -93,7 +94,10 @@ def _alert(settings, alert_id):
 
 
 def _wait(browser, condition, seconds: float = 20):
-    return WebDriverWait(browser.driver, seconds).until(condition)
+    # While a form's POST redirects, Chrome can answer a lookup on the page being left with a plain
+    # WebDriverException ("Node with given id does not belong to the document"), not a stale-element
+    # error: retry it like one.
+    return WebDriverWait(browser.driver, seconds, ignored_exceptions=(WebDriverException,)).until(condition)
 
 
 @pytest.mark.parametrize(("path", "lang", "heading", "selector", "at_least"), [
@@ -154,7 +158,9 @@ def test_web_acknowledge_and_resolve_change_the_alert_in_elasticsearch(web, brow
 
     form = article.find_element(By.CSS_SELECTOR, "form[action$='/resolve']")
     assert form.find_element(By.NAME, "who").get_attribute("value") == "Ana Test"  # remembered
+    acknowledged_notice = browser.driver.find_element(By.CSS_SELECTOR, ".notice")
     form.find_element(By.CSS_SELECTOR, "button[data-action=resolve]").click()
+    _wait(browser, EC.staleness_of(acknowledged_notice))  # the page the resolve redirects to, not this one
     _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".notice"), "resolved"))
     assert _alert(web_settings, target.id).state is AlertState.resolved
     assert not browser.driver.find_elements(By.CSS_SELECTOR, f'article[data-alert-id="{target.id}"]')
