@@ -167,7 +167,18 @@ def _evidence_patterns() -> tuple[re.Pattern[str] | None, ...]:
     from pipeline.tagging.lexicons import load_lexicons, union
 
     shipped = load_lexicons().categories
-    return tuple(union(shipped.get(category, {}).values()) for category in EVIDENCE_CATEGORIES)
+    return tuple(_for_lower_case_text(union(shipped.get(category, {}).values())) for category in EVIDENCE_CATEGORIES)
+
+
+_UPPER_CASE_LITERAL = re.compile(r"(?<!\\)[A-Z]")
+
+
+def _for_lower_case_text(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """The same case-insensitive regex, to run on lower-cased text: without IGNORECASE it scans a third faster
+    (Python's re folds case at every position). A pattern with an upper-case literal keeps the flag."""
+    if pattern is None or _UPPER_CASE_LITERAL.search(pattern.pattern):
+        return pattern
+    return re.compile(pattern.pattern)
 
 
 def evidence_features(texts: Sequence[str]) -> sparse.csr_matrix:
@@ -175,8 +186,9 @@ def evidence_features(texts: Sequence[str]) -> sparse.csr_matrix:
     patterns = _evidence_patterns()
     rows = np.zeros((len(texts), len(patterns)), dtype=np.float32)
     for i, text in enumerate(texts):
+        lowered = text.lower()
         for j, pattern in enumerate(patterns):
-            if pattern is not None and pattern.search(text):
+            if pattern is not None and pattern.search(lowered):
                 rows[i, j] = 1.0
     return sparse.csr_matrix(rows)
 

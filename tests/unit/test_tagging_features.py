@@ -150,6 +150,22 @@ def test_tagging_features_evidence_columns_mark_lexicon_categories():
     assert rows[1].sum() == 0.0
 
 
+def test_tagging_features_evidence_on_lower_cased_text_matches_the_case_insensitive_patterns():
+    from pipeline.tagging.datasets import brand_mentions
+    from pipeline.tagging.features import EVIDENCE_CATEGORIES, evidence_features
+    from pipeline.tagging.lexicons import load_lexicons, union
+
+    train, validation = brand_mentions()
+    texts = [m.text for m in train[:1500] + validation[:500]]
+    texts += [t.upper() for t in texts[:300]] + ["ICI SON NUMÉRO PERSO : 06 12 34 56 78", "RÉPLIQUES 1:1 EN MP"]
+    shipped = load_lexicons().categories
+    case_insensitive = [union(shipped.get(category, {}).values()) for category in EVIDENCE_CATEGORIES]
+    expected = [[1.0 if p is not None and p.search(t) else 0.0 for p in case_insensitive] for t in texts]
+    got = evidence_features(texts).toarray()
+    assert got.tolist() == expected
+    assert got.sum() > 100  # the texts do exercise the patterns
+
+
 def test_tagging_features_embedding_and_evidence_blocks_come_after_the_lexicons():
     from pipeline.tagging.embeddings import EMBEDDING_DIM, static_embeddings
     from pipeline.tagging.features import EVIDENCE_CATEGORIES
