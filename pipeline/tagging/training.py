@@ -313,6 +313,12 @@ def tune_threshold(y_true: Sequence[str], p_yes: np.ndarray, metric,
     return best
 
 
+# Offsets scoring within this much macro-F1 (0-1 scale) of the best tie; the smallest of them is kept. French
+# sentiment with the legal-violation mentions of 2026-12-03 tuned to [0.5, 0, 0] (negative shifted up) for a
+# validation mean 0.1 points above [0.1, 0, -0.1], and lost 1.5-2.7 points on five never-seen sets.
+OFFSET_TOLERANCE = 0.003
+
+
 def tune_offsets(y_true: Sequence[str], logits: np.ndarray, classes: Sequence[str], metric,
                  neutral: str = "neutral", others: Sequence[tuple[Sequence[str], np.ndarray]] = ()) -> tuple[list[float], float]:
     """Per-class logit shifts (the neutral class stays at 0) in -1.5..1.5 that maximise ``metric`` (the mean of
@@ -329,15 +335,18 @@ def tune_offsets(y_true: Sequence[str], logits: np.ndarray, classes: Sequence[st
         return float(np.mean([metric(y, labels[(z + offsets).argmax(axis=1)]) for y, z in sets]))
 
     grid = np.round(np.arange(-1.5, 1.501, 0.1), 2)
-    best: tuple[list[float], float] = ([0.0] * len(classes), score(np.zeros(len(classes))))
+    scored = []
     for a in grid:
         for b in grid:
             offsets = np.zeros(len(classes))
             offsets[free[0]], offsets[free[1]] = a, b
-            value = score(offsets)
-            if value > best[1] + 1e-9:
-                best = ([float(x) for x in offsets], value)
-    return best
+            scored.append((score(offsets), [float(x) for x in offsets]))
+    top = max(value for value, _ in scored)
+    # Of the offsets within OFFSET_TOLERANCE of the best, the smallest: 961 grid points over a few hundred
+    # validation texts find noise, and the largest shift is not the best-generalising one.
+    near = [(sum(abs(x) for x in offsets), -value, offsets) for value, offsets in scored if value >= top - OFFSET_TOLERANCE]
+    _, negative_value, offsets = min(near)
+    return offsets, -negative_value
 
 
 def train_bundle(heads: dict[str, HeadData], seed: int = SEED, featurizer: Featurizer | None = None) -> ModelBundle:

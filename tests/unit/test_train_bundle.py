@@ -15,7 +15,9 @@ from pipeline.tagging.training import (
     HeadData,
     add_feedback,
     category_head,
+    OFFSET_TOLERANCE,
     train_bundle,
+    tune_offsets,
     tune_threshold,
 )
 
@@ -208,3 +210,24 @@ def test_train_feedback_adding_a_gated_category_teaches_its_gate_too():
     topic = heads[FALSE_INFORMATION_TOPIC]
     assert len(topic.texts) == topic_before + 1
     assert (topic.texts[-1], topic.labels[-1], topic.weights[-1]) == ("the bulbs cause cancer", "yes", FEEDBACK_WEIGHT)
+
+
+def test_train_tune_offsets_keeps_the_smallest_shift_that_scores_as_well():
+    classes = ["negative", "neutral", "positive"]
+    # Every text is clear: no shift is needed, and shifts up to the margin score as well.
+    logits = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] * 3)
+    labels = classes * 3
+    accuracy = lambda t, p: float(np.mean(np.array(t) == np.array(p)))  # noqa: E731
+    offsets, score = tune_offsets(labels, logits, classes, accuracy)
+    assert offsets == [0.0, 0.0, 0.0] and score == 1.0
+
+
+def test_train_tune_offsets_shifts_when_the_gain_is_beyond_the_tolerance():
+    classes = ["negative", "neutral", "positive"]
+    # Negative texts read as neutral by 0.35: a shift of at least 0.4 on negative recovers them.
+    logits = np.array([[0.65, 1.0, 0.0]] * 4 + [[0.0, 1.0, 0.0]] * 4 + [[0.0, 0.0, 1.0]] * 4)
+    labels = ["negative"] * 4 + ["neutral"] * 4 + ["positive"] * 4
+    accuracy = lambda t, p: float(np.mean(np.array(t) == np.array(p)))  # noqa: E731
+    offsets, score = tune_offsets(labels, logits, classes, accuracy)
+    assert score == 1.0 > 2 / 3 + OFFSET_TOLERANCE
+    assert offsets[0] == pytest.approx(0.4) and offsets[1] == 0.0 and abs(offsets[2]) < 0.4
