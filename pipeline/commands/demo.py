@@ -113,7 +113,8 @@ def demo_command(
     typer.secho("4/5 replaying the sample stream", bold=True)
     dead_before = dead_letter_total(settings)
     replay_started = datetime.now(UTC)
-    stats = asyncio.run(replay(SAMPLE, rate or None, rebase=True, limit=None))
+    # whole days: the sample keeps its time of day, so every run raises the same alerts (paced.rebase_offset)
+    stats = asyncio.run(replay(SAMPLE, rate or None, rebase=True, limit=None, keep_time_of_day=True))
     bad = asyncio.run(replay(MALFORMED, None, rebase=False, limit=None, quiet=True))
     typer.echo(f"    sent {stats.sent} mentions at {stats.rate:.0f}/s and {bad.sent} malformed records")
 
@@ -178,14 +179,16 @@ Where to look:
   {veille} search 'category:complaint lang:fr'     (search the mentions; README: the query language)
   curl '{index}/_search?q=categories:complaint&size=3&pretty'
   {veille} agents log                              (the agents' log)
-  {veille} replay data/sample/mentions.jsonl --rebase --rate 200   (replay again: no duplicates)
+  {veille} replay data/sample/mentions.jsonl --rebase --keep-time-of-day --rate 200   (again: no duplicates)
 How to stop:
   {veille} stack down      (stops the web app, the agents, the broker and Elasticsearch; data stays in {settings.data_dir})
 """)
 
 
-def _alerts_and_trends(settings, wait: float = 60.0):
-    """The alerts and the number of trend events, once the crisis and trending agents have gone through the burst."""
+def _alerts_and_trends(settings, wait: float = 90.0, settled: float = 15.0):
+    """The alerts and the number of trend events, once the crisis and trending agents have gone through the burst:
+    the first alerts and trends are there and the alerts have not changed for ``settled`` seconds (the crisis agent
+    assesses the last ticks only once every partition has been idle for a while, so a second alert can come later)."""
     from pipeline.alerts.store import AlertStore, trends_index
     from pipeline.sinks.elasticsearch import make_client
 
@@ -201,11 +204,20 @@ def _alerts_and_trends(settings, wait: float = 60.0):
         finally:
             await client.close()
 
+    def listed(alerts) -> list[tuple]:
+        return sorted((alert.id, alert.severity.value, alert.state.value) for alert in alerts)
+
     deadline = time.monotonic() + wait
     alerts, trends = asyncio.run(fetch())
-    while (not alerts or not trends) and time.monotonic() < deadline:
+    changed_at = time.monotonic()
+    while time.monotonic() < deadline:
+        if alerts and trends and time.monotonic() - changed_at >= settled:
+            break
         time.sleep(2)
+        before = listed(alerts)
         alerts, trends = asyncio.run(fetch())
+        if listed(alerts) != before:
+            changed_at = time.monotonic()
     return alerts, trends
 
 

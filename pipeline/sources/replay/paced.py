@@ -3,7 +3,10 @@
 Lines are sent as they are (a malformed line reaches the tag agent, which dead-letters it with the
 reason), keyed by mention id when one can be read. ``rebase`` shifts every ``created_at`` so the
 newest mention is "now", which makes a recorded stream look live to deadlines and spike detection (a date
-the shift would carry outside years 1 to 9999 is left as it is).
+the shift would carry outside years 1 to 9999 is left as it is). With ``keep_time_of_day`` the shift is a
+whole number of days (the newest mention lands in the last 24 hours, at the time of day it was recorded):
+the spike detector's hour-of-day baselines and daily peaks are cut at UTC midnight, so a shift by any other
+amount moves the cut through the stream and the same recording can raise different alerts on each run.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from pipeline.timestamps import format_iso, parse_iso, utc_now
 log = logging.getLogger(__name__)
 
 
-def rebase_offset(lines: Iterable[bytes], now: datetime) -> timedelta:
-    """How far to move every created_at so the newest mention in ``lines`` happens at ``now``."""
+def rebase_offset(lines: Iterable[bytes], now: datetime, keep_time_of_day: bool = False) -> timedelta:
+    """How far to move every created_at so the newest mention in ``lines`` happens at ``now``; with
+    ``keep_time_of_day``, in whole days, so that it happens in the 24 hours up to ``now``."""
     newest = None
     for line in lines:
         try:
@@ -34,7 +38,10 @@ def rebase_offset(lines: Iterable[bytes], now: datetime) -> timedelta:
             continue
         if created and (newest is None or created > newest):
             newest = created
-    return now - newest if newest else timedelta(0)
+    if newest is None:
+        return timedelta(0)
+    shift = now - newest
+    return timedelta(days=shift // timedelta(days=1)) if keep_time_of_day else shift
 
 
 def prepare_line(line: bytes, shift: timedelta | None) -> tuple[bytes | None, bytes]:
@@ -72,11 +79,13 @@ class ReplayConnector:
     name = "replay"
 
     def __init__(self, path: Path, topic: str, rate: float | None = None, rebase: bool = False,
-                 limit: int | None = None, progress: Callable[[int, int], None] | None = None):
+                 limit: int | None = None, progress: Callable[[int, int], None] | None = None,
+                 keep_time_of_day: bool = False):
         self.path = path
         self.topic = topic
         self.rate = rate if rate and rate > 0 else None
         self.rebase = rebase
+        self.keep_time_of_day = keep_time_of_day
         self.limit = limit
         self.progress = progress
 
@@ -87,7 +96,7 @@ class ReplayConnector:
 
     async def run(self, sink: RecordSink) -> ReplayStats:
         lines = self._lines()
-        shift = rebase_offset(lines, utc_now()) if self.rebase else None
+        shift = rebase_offset(lines, utc_now(), self.keep_time_of_day) if self.rebase else None
         started = time.monotonic()
         last_report = started
         stats = ReplayStats()
