@@ -166,6 +166,22 @@ def test_tagging_features_evidence_on_lower_cased_text_matches_the_case_insensit
     assert got.sum() > 100  # the texts do exercise the patterns
 
 
+@pytest.mark.parametrize(("source", "expected"), [
+    (r"(a|b)\(x\)[(]c", r"(?:a|b)\(x\)[(]c"),  # escaped and bracketed parentheses stay literal
+    (r"[]()](d)", r"[]()](?:d)"),  # a ] first in a class does not close it
+    (r"[^]()](e)(?:f)(?P<n>g)(?=h)", r"[^]()](?:e)(?:f)(?P<n>g)(?=h)"),  # special groups are kept
+    (r"[\]()](k)", r"[\]()](?:k)"),
+    (r"(a)\1", r"(a)\1"),  # a back-reference needs its group: left as it is
+    (r"(?P<x>a)(?P=x)", r"(?P<x>a)(?P=x)"),
+])
+def test_tagging_features_evidence_patterns_drop_captures_and_nothing_else(source, expected):
+    import re
+
+    from pipeline.tagging.features import _without_captures
+
+    assert _without_captures(re.compile(source)).pattern == expected
+
+
 def test_tagging_features_embedding_and_evidence_blocks_come_after_the_lexicons():
     from pipeline.tagging.embeddings import EMBEDDING_DIM, static_embeddings
     from pipeline.tagging.features import EVIDENCE_CATEGORIES
