@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.tagging.features import Featurizer
 
-MODEL_NAME = "veille-linear-v8"
+MODEL_NAME = "veille-linear-v9"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The trained tagger (``veille-linear-v8``): linear heads on hashed n-grams, polarity and profanity columns,
+"""The trained tagger (``veille-linear-v9``): linear heads on hashed n-grams, polarity and profanity columns,
 lexicon evidence and the CM playbook.
 
 Per batch: one feature matrix, one sparse-dense product for every head, then per mention the playbook lookup.

@@ -231,3 +231,16 @@ def test_train_tune_offsets_shifts_when_the_gain_is_beyond_the_tolerance():
     offsets, score = tune_offsets(labels, logits, classes, accuracy)
     assert score == 1.0 > 2 / 3 + OFFSET_TOLERANCE
     assert offsets[0] == pytest.approx(0.4) and offsets[1] == 0.0 and abs(offsets[2]) < 0.4
+
+
+def test_train_tune_offsets_scores_another_set_with_its_own_metric():
+    classes = ["negative", "neutral", "positive"]
+    clear = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]] * 3)
+    shy = np.array([[0.65, 1.0, 0.0]] * 4 + [[0.0, 1.0, 0.0]] * 4 + [[0.0, 0.0, 1.0]] * 4)  # negatives read as neutral
+    shy_labels = ["negative"] * 4 + ["neutral"] * 4 + ["positive"] * 4
+    indifferent = lambda t, p: 0.5  # noqa: E731
+    accuracy = lambda t, p: float(np.mean(np.array(t) == np.array(p)))  # noqa: E731
+    unmoved, _ = tune_offsets(classes * 3, clear, classes, indifferent, others=[(shy_labels, shy)])
+    assert unmoved == [0.0, 0.0, 0.0]  # the other set scored with the head's (indifferent) metric
+    moved, score = tune_offsets(classes * 3, clear, classes, indifferent, others=[(shy_labels, shy, accuracy)])
+    assert moved[0] == pytest.approx(0.4) and score == pytest.approx(0.75)
